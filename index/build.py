@@ -1,0 +1,186 @@
+"""Keep the FAISS index in step with the store's chunks, embedding only text never seen before."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from index.embedder import DEFAULT_MODEL, Embedder, text_hash
+from index.errors import CorruptIndexError, ModelMismatch
+from index.manifest import DATABASE_FILE, VECTORS_FILE, Manifest, read_manifest, write_manifest
+from index.vectors import VectorIndex
+from ingest.pipeline import IngestReport, ingest_paths
+from ingest.sentences import split_sentences
+from ingest.store import CorpusStore
+from ingest.types import Chunk
+
+log = logging.getLogger(__name__)
+
+EMBED_BATCH = 256
+
+
+@dataclass(frozen=True, slots=True)
+class SyncReport:
+    """What a sync did: vectors added and removed, and how many texts needed the model."""
+
+    added: int
+    removed: int
+    embedded: int
+    cached: int
+    vectors: int
+    model: str
+    index_kind: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def embedding_text(chunk: Chunk) -> str:
+    """What the model reads for a chunk: its section title gives short passages their topic."""
+    return f"{chunk.section}: {chunk.text}" if chunk.section else chunk.text
+
+
+def sync_index(
+    store: CorpusStore,
+    home: Path,
+    embedder: Embedder,
+    *,
+    rebuild: bool = False,
+    progress: bool = False,
+) -> SyncReport:
+    """Add vectors for new chunks, drop those of removed chunks, save atomically.
+
+    Raises ModelMismatch when the existing index was built with another model (unless rebuild).
+    """
+    manifest = read_manifest(home)
+    if manifest and manifest.model != embedder.model and not rebuild:
+        raise ModelMismatch(
+            f"the index in {home} was built with '{manifest.model}', not '{embedder.model}': "
+            f"run `pccqa ingest --rebuild --model {embedder.model}` to re-index"
+        )
+    vectors = None if rebuild else _load_existing(home, manifest)
+    wanted = store.chunk_ids()
+    if vectors is None:
+        vectors = VectorIndex.create(embedder.dim, expected_size=len(wanted))
+    present = set(vectors.ids().tolist())
+    stale = np.array(sorted(present - set(wanted)), dtype=np.int64)
+    removed = vectors.remove(stale) if len(stale) else 0
+    new_ids = [i for i in wanted if i not in present]
+    embedded, cached = _add_chunks(store, vectors, embedder, new_ids, progress)
+    vectors.save(home / VECTORS_FILE)
+    write_manifest(
+        home,
+        Manifest(
+            model=embedder.model,
+            dim=vectors.dim,
+            normalised=True,
+            index_kind=vectors.kind,
+            vectors=len(vectors),
+        ),
+    )
+    return SyncReport(len(new_ids), removed, embedded, cached, len(vectors), embedder.model,
+                      vectors.kind)
+
+
+def _load_existing(home: Path, manifest: Manifest | None) -> VectorIndex | None:
+    """The saved index, or None to start afresh when it is missing or unreadable."""
+    path = home / VECTORS_FILE
+    if manifest is None or not path.exists():
+        return None
+    try:
+        return VectorIndex.load(path)
+    except CorruptIndexError as error:
+        log.warning("%s; rebuilding it from the embedding cache", error)
+        return None
+
+
+def _add_chunks(
+    store: CorpusStore,
+    vectors: VectorIndex,
+    embedder: Embedder,
+    chunk_ids: Sequence[int],
+    progress: bool,
+) -> tuple[int, int]:
+    embedded = cached = 0
+    bar = _progress_bar(len(chunk_ids), progress)
+    for start in range(0, len(chunk_ids), EMBED_BATCH):
+        batch = store.chunks(chunk_ids[start : start + EMBED_BATCH])
+        texts = [embedding_text(c) for c in batch]
+        matrix, n_new = embed_with_cache(store, embedder, texts)
+        vectors.add(np.array([c.chunk_id for c in batch], dtype=np.int64), matrix)
+        # Answers quote sentences: embedding them now keeps question time free of model work.
+        passages = store.passages(c.chunk_id for c in batch if c.chunk_id is not None)
+        keys = {s.key for text in passages.values() for s in split_sentences(text)}
+        embed_with_cache(store, embedder, sorted(keys))
+        embedded += n_new
+        cached += len(batch) - n_new
+        if bar:
+            bar.update(len(batch))
+    if bar:
+        bar.close()
+    return embedded, cached
+
+
+def embed_with_cache(
+    store: CorpusStore, embedder: Embedder, texts: Sequence[str]
+) -> tuple[np.ndarray, int]:
+    """Vectors for texts, from the store's cache where possible; returns (matrix, newly embedded)."""
+    if not texts:
+        return np.zeros((0, embedder.dim), dtype=np.float32), 0
+    hashes = [text_hash(t) for t in texts]
+    found = store.cached_vectors(embedder.model, hashes)
+    missing = [i for i, h in enumerate(hashes) if h not in found]
+    if missing:
+        fresh = embedder.encode_documents([texts[i] for i in missing])
+        new = {hashes[i]: fresh[j].tobytes() for j, i in enumerate(missing)}
+        with store.transaction():
+            store.cache_vectors(embedder.model, new)
+        found.update(new)
+    matrix = np.vstack([np.frombuffer(found[h], dtype=np.float32) for h in hashes])
+    return matrix, len(missing)
+
+
+def _progress_bar(total: int, enabled: bool) -> Any:
+    if not enabled or total == 0:
+        return None
+    from tqdm import tqdm
+
+    return tqdm(total=total, desc="embedding", unit="chunk")
+
+
+def ingest_and_index(
+    paths: Sequence[Path],
+    home: Path,
+    *,
+    model: str | None = None,
+    rebuild: bool = False,
+    max_bytes: int | None = None,
+    progress: bool = False,
+) -> tuple[IngestReport, SyncReport]:
+    """The main job's first half: bring the store and the vectors in line with the files."""
+    manifest = read_manifest(home)
+    embedder = Embedder(model or (manifest.model if manifest else DEFAULT_MODEL))
+    with CorpusStore(home / DATABASE_FILE) as store:
+        files_bar = None
+        if progress:
+            from tqdm import tqdm
+
+            files_bar = tqdm(desc="reading", unit="file")
+        try:
+            report = ingest_paths(
+                paths,
+                store,
+                rebuild=rebuild,
+                on_file=(lambda _path: files_bar.update(1)) if files_bar else None,
+                **({"max_bytes": max_bytes} if max_bytes else {}),
+            )
+        finally:
+            if files_bar:
+                files_bar.close()
+        sync = sync_index(store, home, embedder, rebuild=rebuild, progress=progress)
+    return report, sync

@@ -1,0 +1,230 @@
+"""The LangChain seam: our index as a BaseRetriever, the answer as an LCEL chain of Runnables.
+
+question -> plan (kind, forces in scope) -> gather (per-force retrieval + sentence evidence)
+         -> write (extractive composer, or a chat model) -> verify (every quote in its source)
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from typing import Any
+
+from langchain_core.callbacks import CallbackManagerForRetrieverRun
+from langchain_core.documents import Document as LCDocument
+from langchain_core.retrievers import BaseRetriever
+from langchain_core.runnables import Runnable, RunnableLambda
+
+from index.search import TOP_K, SearchFilters, SearchIndex
+from index.types import Hit
+from ingest.types import Chunk, Document
+from qa.composer import Gathered, compose
+from qa.evidence import EvidenceFinder, best_per_force
+from qa.facts import answer_fact
+from qa.question import Question, parse_question
+from qa.types import Answer
+
+PER_FORCE_K = 4
+FORCE_K = 6
+GENERAL_K = 10
+NEAREST_K = 5
+
+
+class PassageRetriever(BaseRetriever):
+    """pcc-qa's hybrid index as a LangChain retriever; metadata carries the full citation."""
+
+    index: Any
+    k: int = TOP_K
+    filters: SearchFilters | None = None
+    diverse: bool | None = None
+
+    def _get_relevant_documents(
+        self, query: str, *, run_manager: CallbackManagerForRetrieverRun
+    ) -> list[LCDocument]:
+        hits = self.index.search(query, k=self.k, filters=self.filters, diverse=self.diverse)
+        return [hit_to_document(hit) for hit in hits]
+
+
+def hit_to_document(hit: Hit) -> LCDocument:
+    """A Hit as a LangChain Document whose metadata is everything a citation needs."""
+    return LCDocument(page_content=hit.chunk.text, metadata=hit.to_dict())
+
+
+def document_to_hit(document: LCDocument) -> Hit:
+    meta = document.metadata
+    chunk = Chunk(**{f: meta[f] for f in Chunk.__dataclass_fields__})
+    return Hit(chunk, meta["score"], meta.get("dense_rank"), meta.get("keyword_rank"),
+               meta.get("dense_score"))
+
+
+@dataclass(frozen=True, slots=True)
+class _Plan:
+    question: Question
+    forces: tuple[str, ...]
+    filters: SearchFilters
+
+
+class QAEngine:
+    """Answers questions over one open index; build once, call `answer` many times."""
+
+    def __init__(self, index: SearchIndex, llm: Any | None = None) -> None:
+        self.index = index
+        self.llm = llm
+        self.evidence = EvidenceFinder(index)
+        self._documents: list[Document] | None = None
+        self.chain: Runnable = (
+            RunnableLambda(self._plan, name="plan")
+            | RunnableLambda(self._gather, name="gather")
+            | RunnableLambda(self._write, name="write")
+            | RunnableLambda(self._verify, name="verify")
+        )
+
+    def refresh(self) -> None:
+        """Forget cached documents after an ingest."""
+        self._documents = None
+        self.index.refresh()
+
+    @property
+    def documents(self) -> list[Document]:
+        if self._documents is None:
+            self._documents = self.index.store.documents()
+        return self._documents
+
+    def answer(self, question: str, filters: SearchFilters | None = None) -> Answer:
+        """Answer a question with verified citations, or abstain; never raises on no evidence."""
+        started = time.perf_counter()
+        answer = self.chain.invoke({"question": question, "filters": filters or SearchFilters()})
+        return replace(answer, elapsed_ms=(time.perf_counter() - started) * 1000)
+
+    # Chain steps -----------------------------------------------------------------------------
+
+    def _plan(self, request: dict[str, Any]) -> _Plan:
+        filters: SearchFilters = request["filters"]
+        text = request["question"].strip()
+        named = filters.forces or self.index.forces_in_query(text)
+        question = parse_question(text, tuple(named))
+        in_scope = tuple(named) if named else tuple(self._forces_in(filters))
+        scoped = replace(filters, forces=()) if not named else replace(filters, forces=tuple(named))
+        return _Plan(question, in_scope, scoped)
+
+    def _gather(self, plan: _Plan) -> Gathered | Answer:
+        question = plan.question
+        if question.kind == "metadata":
+            return self._facts(plan)
+        documents = self._documents_in(plan.filters, plan.forces)
+        common = dict(
+            question=question,
+            searched_forces=plan.forces,
+            documents_searched=len(documents),
+            filters=plan.filters.to_dict(),
+            scope="every response from " + ("these forces" if plan.filters.forces
+                                            else "every force in the corpus"),
+        )
+        missing = self.evidence.missing_anchors(question)
+        anchors = [a for a in question.anchors if a not in missing]
+        if missing:
+            return Gathered(per_force={}, nearest=self._nearest(plan), missing_anchors=tuple(missing),
+                            **common)
+        query_vector = self.index.query_vector(question.text)
+        if question.kind in ("which_forces", "compare"):
+            per_force = {}
+            for force in plan.forces:
+                hits = self._retrieve(question.text, replace(plan.filters, forces=(force,)),
+                                      PER_FORCE_K)
+                scored = self.evidence.score(question, query_vector, hits, anchors)
+                per_force.update(best_per_force(scored, per_force=1 if len(plan.forces) > 8
+                                                else 2))
+        else:
+            k = FORCE_K if question.kind == "force" else GENERAL_K
+            hits = self._retrieve(question.text, plan.filters, k, diverse=True)
+            scored = self.evidence.score(question, query_vector, hits, anchors)
+            per_force = best_per_force(scored, per_force=3 if question.kind == "force" else 2)
+        nearest = () if per_force else self._nearest(plan)
+        return Gathered(per_force=per_force, nearest=nearest, **common)
+
+    def _write(self, gathered: Gathered | Answer) -> Answer:
+        if isinstance(gathered, Answer):
+            return gathered
+        if self.llm is not None and gathered.per_force:
+            from qa.llm import synthesise
+
+            return synthesise(self.llm, gathered, compose(gathered))
+        return compose(gathered)
+
+    def _verify(self, answer: Answer) -> Answer:
+        """Drop any citation whose quote is not verbatim in its cited span, then its force."""
+        texts = {d.doc_id: d.text for d in self.documents}
+        good = tuple(
+            c for c in answer.citations
+            if c.quote and c.quote in texts.get(c.doc_id, "")[c.char_start : c.char_end]
+        )
+        if len(good) == len(answer.citations):
+            return answer
+        dropped = len(answer.citations) - len(good)
+        cited = {c.force for c in good}
+        return replace(
+            answer,
+            citations=good,
+            forces=tuple(f for f in answer.forces if f in cited),
+            warnings=(*answer.warnings,
+                      f"{dropped} citation(s) removed: quote not found in the cited source"),
+        )
+
+    # Helpers ---------------------------------------------------------------------------------
+
+    def _retrieve(self, query: str, filters: SearchFilters, k: int,
+                  diverse: bool | None = False) -> list[Hit]:
+        retriever = PassageRetriever(index=self.index, k=k, filters=filters, diverse=diverse)
+        return [document_to_hit(d) for d in retriever.invoke(query)]
+
+    def _nearest(self, plan: _Plan) -> tuple[Any, ...]:
+        hits = self._retrieve(plan.question.text, plan.filters, NEAREST_K, diverse=True)
+        vector = self.index.query_vector(plan.question.text)
+        return tuple(self.evidence.score(plan.question, vector, hits, ())[:NEAREST_K])
+
+    def _forces_in(self, filters: SearchFilters) -> list[str]:
+        return sorted({d.metadata.force for d in self._documents_in(filters, ())
+                       if d.metadata.force})
+
+    def _documents_in(self, filters: SearchFilters, forces: Sequence[str]) -> list[Document]:
+        """Original (non-duplicate) documents matching the filters: what 'searched' means."""
+        meta_ok = [
+            d for d in self.documents
+            if d.duplicate_of is None
+            and (not forces or d.metadata.force in forces)
+            and (not filters.inspection
+                 or filters.inspection.lower() in (d.metadata.inspection or "").lower())
+            and _dated_within(d, filters)
+        ]
+        return meta_ok
+
+    def _facts(self, plan: _Plan) -> Answer:
+        documents = self._documents_in(plan.filters, plan.forces)
+        chunks = {d.doc_id: self.index.store.chunks_of(d.doc_id) for d in documents}
+        answer = answer_fact(plan.question, documents, chunks)
+        return replace(answer, filters=plan.filters.to_dict())
+
+
+def _dated_within(document: Document, filters: SearchFilters) -> bool:
+    """Date filters keep only responses with a known date in range, as the store's filter does."""
+    if not (filters.date_from or filters.date_to):
+        return True
+    day = document.metadata.response_date
+    return day is not None and (not filters.date_from or day >= filters.date_from) and (
+        not filters.date_to or day <= filters.date_to)
+
+
+_engines: dict[str, QAEngine] = {}
+
+
+def answer(question: str, filters: SearchFilters | None = None, home: Any = None) -> Answer:
+    """Python API: answer a question over the index in `home` (default $PCCQA_HOME)."""
+    import os
+    from pathlib import Path
+
+    where = Path(home or os.environ.get("PCCQA_HOME", ".pccqa"))
+    key = str(where.resolve())
+    if key not in _engines:
+        _engines[key] = QAEngine(SearchIndex.open(where))
+    return _engines[key].answer(question, filters)
