@@ -83,8 +83,9 @@ def sync_index(
             vectors=len(vectors),
         ),
     )
-    return SyncReport(len(new_ids), removed, embedded, cached, len(vectors), embedder.model,
-                      vectors.kind)
+    return SyncReport(
+        len(new_ids), removed, embedded, cached, len(vectors), embedder.model, vectors.kind
+    )
 
 
 def _load_existing(home: Path, manifest: Manifest | None) -> VectorIndex | None:
@@ -129,7 +130,7 @@ def _add_chunks(
 def embed_with_cache(
     store: CorpusStore, embedder: Embedder, texts: Sequence[str]
 ) -> tuple[np.ndarray, int]:
-    """Vectors for texts, from the store's cache where possible; returns (matrix, newly embedded)."""
+    """Vectors for texts, from the store's cache where possible, and how many were new."""
     if not texts:
         return np.zeros((0, embedder.dim), dtype=np.float32), 0
     hashes = [text_hash(t) for t in texts]

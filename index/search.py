@@ -44,8 +44,9 @@ class SearchFilters:
 
     @property
     def empty(self) -> bool:
-        return not (self.forces or self.inspection or self.date_from or self.date_to
-                    or self.section)
+        return not (
+            self.forces or self.inspection or self.date_from or self.date_to or self.section
+        )
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
@@ -137,10 +138,19 @@ class SearchIndex:
         if not filters.forces:
             named = self.forces_in_query(query)
             if named:
-                filters = SearchFilters(named, filters.inspection, filters.date_from,
-                                        filters.date_to, filters.section)
-        allowed = None if filters.empty else self.store.filtered_chunk_ids(
-            filters.forces, filters.inspection, filters.date_from, filters.date_to, filters.section
+                filters = SearchFilters(
+                    named, filters.inspection, filters.date_from, filters.date_to, filters.section
+                )
+        allowed = (
+            None
+            if filters.empty
+            else self.store.filtered_chunk_ids(
+                filters.forces,
+                filters.inspection,
+                filters.date_from,
+                filters.date_to,
+                filters.section,
+            )
         )
         if allowed is not None and not allowed:
             return []
@@ -152,9 +162,11 @@ class SearchIndex:
         dense_score = dict(dense)
         keyword_rank = {cid: r for r, (cid, _) in enumerate(keyword, 1)}
         hits = [
-            Hit(chunks[cid], score, dense_rank.get(cid), keyword_rank.get(cid),
-                dense_score.get(cid))
-            for cid, score in fused if cid in chunks
+            Hit(
+                chunks[cid], score, dense_rank.get(cid), keyword_rank.get(cid), dense_score.get(cid)
+            )
+            for cid, score in fused
+            if cid in chunks
         ]
         if diverse if diverse is not None else asks_across_forces(query):
             hits = _one_per_force_first(hits)

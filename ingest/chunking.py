@@ -48,6 +48,7 @@ class Section:
     title: str
     start: int
     end: int
+    body_start: int
 
 
 def chunk_document(
@@ -103,9 +104,21 @@ def find_sections(norm: Normalised, headings: tuple[Heading, ...] = ()) -> list[
     sections = []
     for i, (start, title) in enumerate(ordered):
         end = ordered[i + 1][0] if i + 1 < len(ordered) else len(norm.text)
-        if norm.text[start:end].strip():
-            sections.append(Section(title, start, end))
+        body_start = _after_heading_line(norm.text, start, end, title)
+        if norm.text[body_start:end].strip():
+            sections.append(Section(title, start, end, body_start))
     return sections
+
+
+def _after_heading_line(text: str, start: int, end: int, title: str) -> int:
+    """Where a section's body begins: after its heading line, which the title already carries."""
+    if not title:
+        return start
+    line_end = text.find("\n", start, end)
+    line = text[start : line_end if line_end >= 0 else end]
+    if _heading_title(line) or _tidy_title(line) == title:
+        return line_end + 1 if line_end >= 0 else end
+    return start
 
 
 def _heading_title(line: str) -> str:
@@ -143,7 +156,7 @@ def _split_section(
     count_tokens: Callable[[str], int],
 ) -> list[tuple[int, int]]:
     """Clean-text spans of the pieces of one section, located exactly in the section."""
-    body = text[section.start : section.end]
+    body = text[section.body_start : section.end]
     if count_tokens(body) <= max_tokens:
         pieces = [body.strip()]
     else:
@@ -159,7 +172,7 @@ def _split_section(
             found = body.find(piece)
         if found < 0:
             continue
-        spans.append((section.start + found, section.start + found + len(piece)))
+        spans.append((section.body_start + found, section.body_start + found + len(piece)))
         cursor = found + 1
     return spans
 

@@ -22,7 +22,8 @@ def minhash_signature(text: str) -> list[int]:
     """A MinHash signature of the text's word shingles; similar texts share most positions."""
     words = _WORD.findall(text.lower())
     shingles = {
-        " ".join(words[i : i + SHINGLE_WORDS]) for i in range(max(1, len(words) - SHINGLE_WORDS + 1))
+        " ".join(words[i : i + SHINGLE_WORDS])
+        for i in range(max(1, len(words) - SHINGLE_WORDS + 1))
     }
     hashes = np.array(
         [int.from_bytes(hashlib.blake2b(s.encode(), digest_size=7).digest()) for s in shingles],

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 
 class IngestError(Exception):
-    """A file could not be ingested; the message names the problem and, where there is one, the fix."""
+    """A file could not be ingested; the message names the problem and, and any fix."""
 
 
 class UnsupportedFileType(IngestError):

@@ -89,8 +89,10 @@ def collect_files(paths: Iterable[Path]) -> tuple[list[Path], list[FileOutcome],
         elif path.is_dir():
             roots.append(path.resolve())
             files.extend(
-                p for p in sorted(path.rglob("*"))
-                if p.is_file() and not any(part.startswith(".") for part in p.relative_to(path).parts)
+                p
+                for p in sorted(path.rglob("*"))
+                if p.is_file()
+                and not any(part.startswith(".") for part in p.relative_to(path).parts)
             )
         else:
             files.append(path)

@@ -63,12 +63,14 @@ def split_sentences(text: str, offset: int = 0) -> list[Sentence]:
 def _append(sentences: list[Sentence], text: str, start: int, end: int, offset: int) -> None:
     piece = text[start:end]
     stripped = piece.strip()
-    if len(_WORD.findall(stripped)) < MIN_SENTENCE_WORDS:
+    if len(_WORD.findall(sentence_key(stripped))) < MIN_SENTENCE_WORDS:
         return
     lead = len(piece) - len(piece.lstrip())
     begin = start + lead
     for part_start, part_end in _cut_long(text, begin, begin + len(stripped)):
-        sentences.append(Sentence(offset + part_start, offset + part_end, text[part_start:part_end]))
+        sentences.append(
+            Sentence(offset + part_start, offset + part_end, text[part_start:part_end])
+        )
 
 
 def _cut_long(text: str, start: int, end: int) -> list[tuple[int, int]]:

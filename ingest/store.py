@@ -10,7 +10,7 @@ import json
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -90,7 +90,7 @@ class SchemaMismatch(Exception):
 
 
 def _now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+    return datetime.now(UTC).isoformat(timespec="seconds")
 
 
 class CorpusStore:
@@ -142,7 +142,9 @@ class CorpusStore:
 
     # Documents -------------------------------------------------------------------------------
 
-    def put_document(self, document: Document, chunks: Sequence[Chunk], signature: list[int]) -> None:
+    def put_document(
+        self, document: Document, chunks: Sequence[Chunk], signature: list[int]
+    ) -> None:
         """Insert or replace a document (by path) and its chunks."""
         self._db.execute("DELETE FROM documents WHERE path = ?", (document.path,))
         meta = document.metadata
@@ -174,8 +176,10 @@ class CorpusStore:
 
     def delete_document(self, path: str) -> None:
         self._db.execute("DELETE FROM documents WHERE path = ?", (path,))
-        self._db.execute("UPDATE documents SET duplicate_of = NULL WHERE duplicate_of NOT IN "
-                         "(SELECT doc_id FROM documents)")
+        self._db.execute(
+            "UPDATE documents SET duplicate_of = NULL WHERE duplicate_of NOT IN "
+            "(SELECT doc_id FROM documents)"
+        )
 
     def known_hashes(self) -> dict[str, str]:
         """path -> content hash of every stored document."""
@@ -183,7 +187,9 @@ class CorpusStore:
         return {r["path"]: r["content_hash"] for r in rows}
 
     def signatures(self) -> dict[str, list[int]]:
-        rows = self._db.execute("SELECT doc_id, signature FROM documents WHERE duplicate_of IS NULL")
+        rows = self._db.execute(
+            "SELECT doc_id, signature FROM documents WHERE duplicate_of IS NULL"
+        )
         return {r["doc_id"]: json.loads(r["signature"]) for r in rows}
 
     def documents(self) -> list[Document]:
@@ -256,18 +262,22 @@ class CorpusStore:
         include_duplicates: bool = False,
     ) -> list[int]:
         """Ids of chunks whose document matches every filter given."""
-        where, args = _filter_clause(forces, inspection, date_from, date_to, section,
-                                     include_duplicates)
+        where, args = _filter_clause(
+            forces, inspection, date_from, date_to, section, include_duplicates
+        )
         rows = self._db.execute(
             f"SELECT c.chunk_id FROM chunks c JOIN documents d USING (doc_id) WHERE {where}", args
         )
         return [r[0] for r in rows]
 
-    def keyword_search(self, match: str, limit: int, chunk_ids: Sequence[int] | None = None
-                       ) -> list[tuple[int, float]]:
+    def keyword_search(
+        self, match: str, limit: int, chunk_ids: Sequence[int] | None = None
+    ) -> list[tuple[int, float]]:
         """(chunk_id, bm25 score; higher is better) for an FTS5 MATCH expression."""
-        sql = "SELECT rowid, -bm25(chunks_fts, 1.0, 0.5) AS score FROM chunks_fts " \
-              "WHERE chunks_fts MATCH ?"
+        sql = (
+            "SELECT rowid, -bm25(chunks_fts, 1.0, 0.5) AS score FROM chunks_fts "
+            "WHERE chunks_fts MATCH ?"
+        )
         args: list[Any] = [match]
         if chunk_ids is not None:
             self._db.execute("CREATE TEMP TABLE IF NOT EXISTS allowed (id INTEGER PRIMARY KEY)")
@@ -295,7 +305,8 @@ class CorpusStore:
         for batch in _batches(list(text_hashes), 500):
             marks = ",".join("?" * len(batch))
             rows = self._db.execute(
-                f"SELECT text_hash, vector FROM embeddings WHERE model = ? AND text_hash IN ({marks})",
+                "SELECT text_hash, vector FROM embeddings"
+                f" WHERE model = ? AND text_hash IN ({marks})",
                 [model, *batch],
             )
             found.update({r["text_hash"]: r["vector"] for r in rows})
@@ -316,7 +327,8 @@ class CorpusStore:
 
     def record_failure(self, path: str, content_hash: str | None, reason: str) -> None:
         self._db.execute(
-            "INSERT OR REPLACE INTO failures VALUES (?, ?, ?, ?)", (path, content_hash, reason, _now())
+            "INSERT OR REPLACE INTO failures VALUES (?, ?, ?, ?)",
+            (path, content_hash, reason, _now()),
         )
 
     def clear_failure(self, path: str) -> None:
@@ -439,7 +451,5 @@ def metadata_from_dict(data: dict[str, Any]) -> DocumentMetadata:
         signatory=data.get("signatory"),
         addressee=data.get("addressee"),
         form=data.get("form", "other"),
-        recommendations=tuple(
-            Recommendation(**r) for r in data.get("recommendations", [])
-        ),
+        recommendations=tuple(Recommendation(**r) for r in data.get("recommendations", [])),
     )

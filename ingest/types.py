@@ -36,7 +36,7 @@ class LoadedText:
 
 @dataclass(frozen=True, slots=True)
 class Recommendation:
-    """A recommendation as one response quotes it; number and ref_id only where the text gives them."""
+    """A recommendation as one response quotes it; number and ref_id where the text has them."""
 
     text: str
     number: int | None = None

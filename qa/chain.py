@@ -54,8 +54,13 @@ def hit_to_document(hit: Hit) -> LCDocument:
 def document_to_hit(document: LCDocument) -> Hit:
     meta = document.metadata
     chunk = Chunk(**{f: meta[f] for f in Chunk.__dataclass_fields__})
-    return Hit(chunk, meta["score"], meta.get("dense_rank"), meta.get("keyword_rank"),
-               meta.get("dense_score"))
+    return Hit(
+        chunk,
+        meta["score"],
+        meta.get("dense_rank"),
+        meta.get("keyword_rank"),
+        meta.get("dense_score"),
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,23 +123,24 @@ class QAEngine:
             searched_forces=plan.forces,
             documents_searched=len(documents),
             filters=plan.filters.to_dict(),
-            scope="every response from " + ("these forces" if plan.filters.forces
-                                            else "every force in the corpus"),
+            scope="every response from "
+            + ("these forces" if plan.filters.forces else "every force in the corpus"),
         )
         missing = self.evidence.missing_anchors(question)
         anchors = [a for a in question.anchors if a not in missing]
         if missing:
-            return Gathered(per_force={}, nearest=self._nearest(plan), missing_anchors=tuple(missing),
-                            **common)
+            return Gathered(
+                per_force={}, nearest=self._nearest(plan), missing_anchors=tuple(missing), **common
+            )
         query_vector = self.index.query_vector(question.text)
         if question.kind in ("which_forces", "compare"):
             per_force = {}
             for force in plan.forces:
-                hits = self._retrieve(question.text, replace(plan.filters, forces=(force,)),
-                                      PER_FORCE_K)
+                hits = self._retrieve(
+                    question.text, replace(plan.filters, forces=(force,)), PER_FORCE_K
+                )
                 scored = self.evidence.score(question, query_vector, hits, anchors)
-                per_force.update(best_per_force(scored, per_force=1 if len(plan.forces) > 8
-                                                else 2))
+                per_force.update(best_per_force(scored, per_force=1 if len(plan.forces) > 8 else 2))
         else:
             k = FORCE_K if question.kind == "force" else GENERAL_K
             hits = self._retrieve(question.text, plan.filters, k, diverse=True)
@@ -156,7 +162,8 @@ class QAEngine:
         """Drop any citation whose quote is not verbatim in its cited span, then its force."""
         texts = {d.doc_id: d.text for d in self.documents}
         good = tuple(
-            c for c in answer.citations
+            c
+            for c in answer.citations
             if c.quote and c.quote in texts.get(c.doc_id, "")[c.char_start : c.char_end]
         )
         if len(good) == len(answer.citations):
@@ -167,14 +174,17 @@ class QAEngine:
             answer,
             citations=good,
             forces=tuple(f for f in answer.forces if f in cited),
-            warnings=(*answer.warnings,
-                      f"{dropped} citation(s) removed: quote not found in the cited source"),
+            warnings=(
+                *answer.warnings,
+                f"{dropped} citation(s) removed: quote not found in the cited source",
+            ),
         )
 
     # Helpers ---------------------------------------------------------------------------------
 
-    def _retrieve(self, query: str, filters: SearchFilters, k: int,
-                  diverse: bool | None = False) -> list[Hit]:
+    def _retrieve(
+        self, query: str, filters: SearchFilters, k: int, diverse: bool | None = False
+    ) -> list[Hit]:
         retriever = PassageRetriever(index=self.index, k=k, filters=filters, diverse=diverse)
         return [document_to_hit(d) for d in retriever.invoke(query)]
 
@@ -184,17 +194,21 @@ class QAEngine:
         return tuple(self.evidence.score(plan.question, vector, hits, ())[:NEAREST_K])
 
     def _forces_in(self, filters: SearchFilters) -> list[str]:
-        return sorted({d.metadata.force for d in self._documents_in(filters, ())
-                       if d.metadata.force})
+        return sorted(
+            {d.metadata.force for d in self._documents_in(filters, ()) if d.metadata.force}
+        )
 
     def _documents_in(self, filters: SearchFilters, forces: Sequence[str]) -> list[Document]:
         """Original (non-duplicate) documents matching the filters: what 'searched' means."""
         meta_ok = [
-            d for d in self.documents
+            d
+            for d in self.documents
             if d.duplicate_of is None
             and (not forces or d.metadata.force in forces)
-            and (not filters.inspection
-                 or filters.inspection.lower() in (d.metadata.inspection or "").lower())
+            and (
+                not filters.inspection
+                or filters.inspection.lower() in (d.metadata.inspection or "").lower()
+            )
             and _dated_within(d, filters)
         ]
         return meta_ok
@@ -211,8 +225,11 @@ def _dated_within(document: Document, filters: SearchFilters) -> bool:
     if not (filters.date_from or filters.date_to):
         return True
     day = document.metadata.response_date
-    return day is not None and (not filters.date_from or day >= filters.date_from) and (
-        not filters.date_to or day <= filters.date_to)
+    return (
+        day is not None
+        and (not filters.date_from or day >= filters.date_from)
+        and (not filters.date_to or day <= filters.date_to)
+    )
 
 
 _engines: dict[str, QAEngine] = {}

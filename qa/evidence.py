@@ -74,8 +74,13 @@ class EvidenceFinder:
         match = " OR ".join('"' + " ".join(_WORD.findall(f.lower())) + '"' for f in forms)
         return bool(self.index.store.keyword_search(match, 1))
 
-    def score(self, question: Question, query_vector: np.ndarray, hits: Sequence[Hit],
-              anchors: Sequence[str]) -> list[Evidence]:
+    def score(
+        self,
+        question: Question,
+        query_vector: np.ndarray,
+        hits: Sequence[Hit],
+        anchors: Sequence[str],
+    ) -> list[Evidence]:
         """Every sentence of the hits, best first, marked with whether it supports an answer."""
         passages = self.index.store.passages(h.chunk.chunk_id for h in hits)
         candidates: list[tuple[Sentence, Chunk, str]] = []

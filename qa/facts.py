@@ -38,8 +38,11 @@ class _Citer:
         quote = document.text[line_start:line_end].strip()
         quote_start = document.text.index(quote, line_start)
         chunk = next(
-            (c for c in self.chunks_of.get(document.doc_id, [])
-             if c.char_start <= quote_start and quote_start + len(quote) <= c.char_end),
+            (
+                c
+                for c in self.chunks_of.get(document.doc_id, [])
+                if c.char_start <= quote_start and quote_start + len(quote) <= c.char_end
+            ),
             None,
         )
         span = (chunk.char_start, chunk.char_end) if chunk else (line_start, line_end)
@@ -81,15 +84,19 @@ def answer_fact(
         sentence = _fact_line(field, document, citer)
         if sentence is None:
             unknown.append(force)
-            lines.append(f"- **{force}**: the response does not state its "
-                         f"{FIELD_LABELS[field]}" + _unknown_reason(field, document) + ".")
+            lines.append(
+                f"- **{force}**: the response does not state its "
+                f"{FIELD_LABELS[field]}" + _unknown_reason(field, document) + "."
+            )
         else:
             known.append(force)
             lines.append(f"- **{force}**: {sentence}")
     if field == "within_56_days":
         met = [d.metadata.force for d in documents if d.metadata.within_56_days]
-        lead = (f"{len(met)} of {len(documents)} responses are dated within 56 days of "
-                f"publication" + (f": {', '.join(m for m in met if m)}." if met else "."))
+        lead = (
+            f"{len(met)} of {len(documents)} responses are dated within 56 days of "
+            f"publication" + (f": {', '.join(m for m in met if m)}." if met else ".")
+        )
         forces = tuple(f for f in met if f)
     else:
         lead = f"The {FIELD_LABELS[field]} of {len(documents)} response(s), from the documents:"
@@ -120,17 +127,22 @@ def _unknown_reason(field: str, document: Document) -> str:
 def _fact_line(field: str, document: Document, citer: _Citer) -> str | None:
     meta = document.metadata
     if field == "response_date" and meta.response_date:
-        return f"responded on {_day(meta.response_date)} {citer.cite_date(document, meta.response_date)}."
+        cited = citer.cite_date(document, meta.response_date)
+        return f"responded on {_day(meta.response_date)} {cited}."
     if field == "published" and meta.published:
-        return f"the report was published on {_day(meta.published)} " \
-               f"{citer.cite_date(document, meta.published)}."
+        return (
+            f"the report was published on {_day(meta.published)} "
+            f"{citer.cite_date(document, meta.published)}."
+        )
     if field in ("days_to_respond", "within_56_days") and meta.days_to_respond is not None:
         published = citer.cite_date(document, meta.published)
         responded = citer.cite_date(document, meta.response_date)
         verdict = "within" if meta.within_56_days else "outside"
-        return (f"published {_day(meta.published)} {published}, response dated "
-                f"{_day(meta.response_date)} {responded}: {meta.days_to_respond} days, "
-                f"{verdict} the statutory 56 days.")
+        return (
+            f"published {_day(meta.published)} {published}, response dated "
+            f"{_day(meta.response_date)} {responded}: {meta.days_to_respond} days, "
+            f"{verdict} the statutory 56 days."
+        )
     if field == "signatory" and meta.signatory:
         return f"signed by {meta.signatory} {citer.cite_text(document, meta.signatory)}."
     if field == "addressee" and meta.addressee:

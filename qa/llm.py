@@ -30,8 +30,10 @@ SYSTEM_PROMPT = (
 
 _MARKER = re.compile(r"\[(\d+)\]")
 _SENTENCE_END = re.compile(r"(?<=[.!?])(?:\s*\[\d+\])*\s+(?=[A-Z*\-])|\n+")
-_STOP = frozenset("the a an and or of to in for on by with as is are was were be this that it its "
-                  "their they has have had will would which who from at not".split())
+_STOP = frozenset(
+    """the a an and or of to in for on by with as is are was were be this that it its their they
+    has have had will would which who from at not""".split()
+)
 
 
 class LLMUnavailable(Exception):
@@ -45,14 +47,19 @@ def make_chat_model(spec: str) -> Any:
         if provider == "ollama":
             from langchain_ollama import ChatOllama
 
-            return ChatOllama(model=rest, base_url=os.environ.get("OLLAMA_HOST",
-                                                                  "http://localhost:11434"))
+            return ChatOllama(
+                model=rest, base_url=os.environ.get("OLLAMA_HOST", "http://localhost:11434")
+            )
         if provider == "openai":
             from langchain_openai import ChatOpenAI
 
             model, _, base_url = rest.partition("@")
-            return ChatOpenAI(model=model, base_url=base_url or None, timeout=LLM_TIMEOUT_S,
-                              api_key=os.environ.get("OPENAI_API_KEY", "not-needed"))
+            return ChatOpenAI(
+                model=model,
+                base_url=base_url or None,
+                timeout=LLM_TIMEOUT_S,
+                api_key=os.environ.get("OPENAI_API_KEY", "not-needed"),
+            )
     except ImportError as error:
         raise LLMUnavailable(
             f"'{spec}' needs the {provider} extra: pip install 'pcc-qa[{provider}]'"
@@ -67,8 +74,7 @@ def build_messages(question: str, citations: tuple[Citation, ...]) -> list[tuple
         f'<quote n="{c.number}" force="{c.force}" source="{c.label}">{c.quote}</quote>'
         for c in citations
     )
-    return [("system", SYSTEM_PROMPT),
-            ("human", f"Question: {question}\n\nQuotes:\n{quotes}")]
+    return [("system", SYSTEM_PROMPT), ("human", f"Question: {question}\n\nQuotes:\n{quotes}")]
 
 
 def synthesise(llm: Any, gathered: Gathered, extractive: Answer) -> Answer:
@@ -78,9 +84,14 @@ def synthesise(llm: Any, gathered: Gathered, extractive: Answer) -> Answer:
     if not isinstance(text, str):
         text = " ".join(str(part) for part in text)
     if text.strip().upper().startswith(NO_ANSWER):
-        return replace(extractive, warnings=(*extractive.warnings,
-                       "The language model found no answer in the quotes; extracted evidence "
-                       "shown instead."))
+        return replace(
+            extractive,
+            warnings=(
+                *extractive.warnings,
+                "The language model found no answer in the quotes; extracted evidence "
+                "shown instead.",
+            ),
+        )
     return check_generated(text.strip(), extractive)
 
 
@@ -95,8 +106,7 @@ def check_generated(text: str, extractive: Answer) -> Answer:
         bad = [n for n in numbers if n not in by_number]
         if bad:
             warnings.append(f"Removed citation(s) {bad} that point at no quote.")
-            sentence = _MARKER.sub(lambda m: "" if int(m.group(1)) in bad else m.group(0),
-                                   sentence)
+            sentence = _strip_markers(sentence, set(bad))
         good = [n for n in numbers if n in by_number]
         if not _supported(sentence, [by_number[n] for n in good]):
             warnings.append(f"Unsupported by its citations: “{_MARKER.sub('', sentence).strip()}”")
@@ -107,8 +117,17 @@ def check_generated(text: str, extractive: Answer) -> Answer:
     prose = _MARKER.sub(lambda m: f"[{renumber[int(m.group(1))]}]", "\n".join(checked))
     citations = tuple(replace(by_number[old], number=new) for old, new in renumber.items())
     forces = tuple(dict.fromkeys(c.force for c in citations if c.force))
-    return replace(extractive, text=prose, citations=citations, forces=forces,
-                   warnings=tuple(dict.fromkeys(warnings)))
+    return replace(
+        extractive,
+        text=prose,
+        citations=citations,
+        forces=forces,
+        warnings=tuple(dict.fromkeys(warnings)),
+    )
+
+
+def _strip_markers(sentence: str, numbers: set[int]) -> str:
+    return _MARKER.sub(lambda m: "" if int(m.group(1)) in numbers else m.group(0), sentence)
 
 
 def _supported(sentence: str, cited: list[Citation]) -> bool:

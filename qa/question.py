@@ -32,16 +32,36 @@ _COMPARE = re.compile(
 )
 
 METADATA_FIELDS: tuple[tuple[str, re.Pattern[str]], ...] = (
-    ("within_56_days", re.compile(r"\b56[- ]day|\bwithin (?:the )?(?:statutory|deadline|time)|"
-                                  r"\bon time\b|\blate\b|\bdeadline\b|\bin time\b", re.I)),
+    (
+        "within_56_days",
+        re.compile(
+            r"\b56[- ]day|\bwithin (?:the )?(?:statutory|deadline|time)|"
+            r"\bon time\b|\blate\b|\bdeadline\b|\bin time\b",
+            re.I,
+        ),
+    ),
     ("days_to_respond", re.compile(r"\bhow (?:many days|long)\b.*\b(?:respond|reply|take)", re.I)),
-    ("response_date", re.compile(r"\bwhen\b.*\b(?:respond|reply|replied|write|wrote|sign|date)"
-                                 r"|\b(?:response|reply|letter) date\b|\bdated\b", re.I)),
+    (
+        "response_date",
+        re.compile(
+            r"\bwhen\b.*\b(?:respond|reply|replied|write|wrote|sign|date)"
+            r"|\b(?:response|reply|letter) date\b|\bdated\b",
+            re.I,
+        ),
+    ),
     ("published", re.compile(r"\bwhen\b.*\bpublish|\bpublication date\b|\bdate published\b", re.I)),
-    ("signatory", re.compile(r"\bwho (?:signed|wrote|sent|authored)\b|\bsignator|\bsigned by\b",
-                             re.I)),
-    ("addressee", re.compile(r"\b(?:to whom|who (?:was|is) (?:it|the \w+) addressed|addressed to|"
-                             r"sent to|written to)\b", re.I)),
+    (
+        "signatory",
+        re.compile(r"\bwho (?:signed|wrote|sent|authored)\b|\bsignator|\bsigned by\b", re.I),
+    ),
+    (
+        "addressee",
+        re.compile(
+            r"\b(?:to whom|who (?:was|is) (?:it|the \w+) addressed|addressed to|"
+            r"sent to|written to)\b",
+            re.I,
+        ),
+    ),
 )
 
 _SPECIFIC = re.compile(r"(?<![\w'])([A-Z][\w]*[A-Z][\w]*|[a-z]+[A-Z]\w*|[A-Z]{2,}\d*|\w*\d\w*)\b")
@@ -76,9 +96,7 @@ def parse_question(text: str, forces_named: tuple[str, ...] = ()) -> Question:
     if field and kind == "which_forces":
         kind = "metadata"
     force_words = {w.lower() for name in forces_named for w in re.findall(r"\w+", name)}
-    focus = tuple(
-        t for t in query_terms(text) if t not in FRAMING_WORDS and t not in force_words
-    )
+    focus = tuple(t for t in query_terms(text) if t not in FRAMING_WORDS and t not in force_words)
     return Question(text, kind, forces_named, focus, anchor_terms(text, force_words), field)
 
 

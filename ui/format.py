@@ -40,15 +40,17 @@ def documents_table(documents: Sequence[Document]) -> str:
     rows = [header]
     for doc in documents:
         meta = doc.metadata
-        rows.append((
-            meta.force or "unknown",
-            meta.published.isoformat() if meta.published else "unknown",
-            meta.response_date.isoformat() if meta.response_date else "unknown",
-            "" if meta.days_to_respond is None else str(meta.days_to_respond),
-            _yes_no(meta.within_56_days),
-            meta.form + (" (duplicate)" if doc.duplicate_of else ""),
-            doc.file_name,
-        ))
+        rows.append(
+            (
+                meta.force or "unknown",
+                meta.published.isoformat() if meta.published else "unknown",
+                meta.response_date.isoformat() if meta.response_date else "unknown",
+                "" if meta.days_to_respond is None else str(meta.days_to_respond),
+                _yes_no(meta.within_56_days),
+                meta.form + (" (duplicate)" if doc.duplicate_of else ""),
+                doc.file_name,
+            )
+        )
     return table(rows)
 
 
@@ -92,8 +94,10 @@ def answer_text(answer: Any) -> str:
     if answer.citations:
         lines.append("\nSources:")
         for citation in answer.citations:
-            lines.append(f"  [{citation.number}] {citation.label} ({citation.file_name}, "
-                         f"chars {citation.char_start}-{citation.char_end})")
+            lines.append(
+                f"  [{citation.number}] {citation.label} ({citation.file_name}, "
+                f"chars {citation.char_start}-{citation.char_end})"
+            )
     for warning in answer.warnings:
         lines.append(f"\nWarning: {warning}")
     lines.append(f"\n({answer.elapsed_ms:.0f} ms)")

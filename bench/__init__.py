@@ -1,0 +1,1 @@
+"""Benchmark baselines: what pcc-qa is measured against."""

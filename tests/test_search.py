@@ -1,0 +1,125 @@
+"""Hybrid search on the real corpus with the real model: ranking, filters, persistence, repair."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from index.build import ingest_and_index
+from index.errors import CorruptIndexError, IndexNotFound, ModelMismatch
+from index.keyword import fts_query
+from index.manifest import VECTORS_FILE, read_manifest
+from index.search import SearchFilters, SearchIndex, asks_across_forces
+
+from .conftest import CORPUS
+
+
+def top_force(index: SearchIndex, query: str, mode: str = "hybrid") -> str | None:
+    hits = index.search(query, k=3, mode=mode)
+    return hits[0].chunk.force if hits else None
+
+
+@pytest.mark.parametrize("mode", ["hybrid", "dense", "keyword"])
+def test_tuserv_finds_cambridgeshire_first(search_index: SearchIndex, mode: str) -> None:
+    hits = search_index.search("tuServ demographic data", k=3, mode=mode)
+    assert hits[0].chunk.force == "Cambridgeshire"
+    assert "tuServ" in hits[0].chunk.text
+
+
+def test_athena_finds_norfolk(search_index: SearchIndex) -> None:
+    assert top_force(search_index, "Athena") == "Norfolk"
+
+
+def test_paraphrase_without_shared_words_is_found(search_index: SearchIndex) -> None:
+    # The passage says "assess over and under-representation ... including race"; no shared words.
+    hits = search_index.search("profiling offenders to spot ethnic imbalance", k=3, mode="dense")
+    assert any("under-representation" in h.chunk.text for h in hits)
+
+
+def test_force_filter_returns_only_that_force(search_index: SearchIndex) -> None:
+    hits = search_index.search("outcome 22", k=10, filters=SearchFilters(forces=("Norfolk",)))
+    assert hits and {h.chunk.force for h in hits} == {"Norfolk"}
+
+
+def test_force_named_in_query_filters(search_index: SearchIndex) -> None:
+    hits = search_index.search("what did West Mercia say about outcome 22", k=5)
+    assert {h.chunk.force for h in hits} == {"West Mercia"}
+
+
+def test_across_forces_question_shows_each_force_first(search_index: SearchIndex) -> None:
+    assert asks_across_forces("which forces train officers in outcome 22?")
+    hits = search_index.search("which forces train officers in outcome 22?", k=5)
+    assert len({h.chunk.force for h in hits}) == 5
+
+
+def test_keyword_query_is_safe_from_fts_syntax() -> None:
+    assert fts_query('tuServ" OR (NEAR') == '"tuserv" OR "near"'
+    assert '"violence reduction unit"' in fts_query("VRU funding")
+
+
+def test_unknown_mode_names_the_options(search_index: SearchIndex) -> None:
+    with pytest.raises(ValueError, match="hybrid, dense, keyword"):
+        search_index.search("x", mode="fuzzy")
+
+
+def test_persistence_round_trip(corpus_home: Path, search_index: SearchIndex) -> None:
+    reopened = SearchIndex.open(corpus_home)
+    try:
+        first = [h.chunk.chunk_id for h in search_index.search("needs assessment", k=5)]
+        again = [h.chunk.chunk_id for h in reopened.search("needs assessment", k=5)]
+        assert first == again
+    finally:
+        reopened.close()
+
+
+def test_querying_with_another_model_says_how_to_reindex(corpus_home: Path) -> None:
+    with pytest.raises(ModelMismatch, match="pccqa ingest --rebuild"):
+        SearchIndex.open(corpus_home, model="BAAI/bge-small-en-v1.5")
+
+
+def test_missing_index_says_to_ingest(tmp_path: Path) -> None:
+    with pytest.raises(IndexNotFound, match="pccqa ingest"):
+        SearchIndex.open(tmp_path)
+
+
+def test_incremental_runs_keep_vectors_and_chunks_in_step(
+    tmp_path: Path, corpus_copy: Path, embedder
+) -> None:
+    home = tmp_path / "home"
+    _, first = ingest_and_index([corpus_copy], home)
+    assert first.vectors == first.added and first.embedded > 0
+    _, again = ingest_and_index([corpus_copy], home)
+    assert again.embedded == 0 and again.added == 0 and again.removed == 0
+    (next(corpus_copy.glob("cleveland*"))).unlink()
+    norfolk = next(corpus_copy.glob("norfolk*"))
+    norfolk.write_text(norfolk.read_text().replace("Athena", "Athena (the shared system)"))
+    _, changed = ingest_and_index([corpus_copy], home)
+    assert changed.removed > 0 and changed.added > 0
+    index = SearchIndex.open(home)
+    try:
+        assert len(index.vectors) == index.store.chunk_count()
+        assert set(index.vectors.ids().tolist()) == set(index.store.chunk_ids())
+        assert "Cleveland" not in {h.chunk.force for h in index.search("VRU funding", k=10)}
+    finally:
+        index.close()
+
+
+def test_corrupt_index_file_is_reported_and_rebuild_repairs(
+    tmp_path: Path, corpus_home: Path, embedder
+) -> None:
+    home = tmp_path / "home"
+    shutil.copytree(corpus_home, home)
+    vectors = home / VECTORS_FILE
+    vectors.write_bytes(vectors.read_bytes()[:100])
+    with pytest.raises(CorruptIndexError, match="pccqa ingest --rebuild"):
+        SearchIndex.open(home)
+    _, sync = ingest_and_index([CORPUS], home, rebuild=True)
+    assert sync.embedded == 0, "a rebuild re-uses the embedding cache"
+    index = SearchIndex.open(home)
+    try:
+        assert index.search("tuServ", k=1)[0].chunk.force == "Cambridgeshire"
+    finally:
+        index.close()
+    assert read_manifest(home).vectors == sync.vectors

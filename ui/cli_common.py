@@ -1,0 +1,123 @@
+"""What every `pccqa` command shares: where state lives, JSON output, errors as one sentence."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import date
+from functools import wraps
+from pathlib import Path
+from typing import Any
+
+import click
+
+DEFAULT_HOME = Path(".pccqa")
+DEFAULT_CORPUS = Path("corpus")
+EXIT_PARTIAL = 1
+
+
+def home_dir() -> Path:
+    return Path(os.environ.get("PCCQA_HOME", DEFAULT_HOME))
+
+
+def emit_json(data: Any) -> None:
+    click.echo(json.dumps(data, indent=2, ensure_ascii=False, default=str))
+
+
+def _domain_errors() -> tuple[type[Exception], ...]:
+    from index.embedder import ModelUnavailable
+    from index.errors import CorruptIndexError, IndexNotFound, ModelMismatch
+    from ingest.errors import IngestError
+    from ingest.store import SchemaMismatch
+
+    return (
+        IngestError,
+        IndexNotFound,
+        ModelMismatch,
+        CorruptIndexError,
+        SchemaMismatch,
+        ModelUnavailable,
+    )
+
+
+def friendly_errors(func: Callable[..., Any]) -> Callable[..., Any]:
+    """Library errors become one sentence on stderr and exit code 1, at the edge only."""
+
+    @wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except _domain_errors() as error:
+            click.echo(f"Error: {error}", err=True)
+            sys.exit(EXIT_PARTIAL)
+
+    return wrapper
+
+
+def watching(as_json: bool) -> bool:
+    """Progress bars only when a person is watching."""
+    return sys.stderr.isatty() and not as_json
+
+
+@contextmanager
+def open_index(build_if_missing: bool = True, progress: bool = False) -> Iterator[Any]:
+    """The searchable index in PCCQA_HOME, built from corpus/ first if there is none."""
+    from index.manifest import read_manifest
+    from index.search import SearchIndex
+
+    home = home_dir()
+    if build_if_missing and read_manifest(home) is None and DEFAULT_CORPUS.is_dir():
+        from index.build import ingest_and_index
+
+        click.echo(f"No index in {home}: building it from {DEFAULT_CORPUS}/ ...", err=True)
+        ingest_and_index([DEFAULT_CORPUS], home, progress=progress)
+    index = SearchIndex.open(home)
+    try:
+        yield index
+    finally:
+        index.close()
+
+
+def _date(value: str | None) -> date | None:
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError as error:
+        raise click.BadParameter(f"'{value}' is not a date: use YYYY-MM-DD") from error
+
+
+def filter_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    """--force / --inspection / --from / --to, shared by every command that searches."""
+    for option in reversed(
+        [
+            click.option("--force", "forces", multiple=True, help="Only this force (repeatable)."),
+            click.option("--inspection", help="Only responses to inspections matching this."),
+            click.option("--from", "date_from", help="Responses dated on or after (YYYY-MM-DD)."),
+            click.option("--to", "date_to", help="Responses dated on or before (YYYY-MM-DD)."),
+        ]
+    ):
+        func = option(func)
+    return func
+
+
+def make_filters(
+    forces: tuple[str, ...], inspection: str | None, date_from: str | None, date_to: str | None
+) -> Any:
+    from index.search import SearchFilters
+    from ingest.forces import find_force
+
+    names = []
+    for name in forces:
+        force = find_force(name)
+        if force is None:
+            raise click.BadParameter(
+                f"'{name}' is not a force of England and Wales (try e.g. 'Norfolk', "
+                "'West Mercia', 'Metropolitan')",
+                param_hint="--force",
+            )
+        names.append(force.force)
+    return SearchFilters(tuple(names), inspection, _date(date_from), _date(date_to))
