@@ -177,11 +177,11 @@ def ingest_and_index(
                 paths,
                 store,
                 rebuild=rebuild,
-                on_file=(lambda _path: files_bar.update(1)) if files_bar else None,
+                on_file=(lambda _path: files_bar.update(1)) if files_bar is not None else None,
                 **({"max_bytes": max_bytes} if max_bytes else {}),
             )
         finally:
-            if files_bar:
+            if files_bar is not None:
                 files_bar.close()
         sync = sync_index(store, home, embedder, rebuild=rebuild, progress=progress)
     return report, sync

@@ -22,7 +22,8 @@ _WORD_PIECE_ESTIMATE = re.compile(r"[A-Za-z]{1,7}|\d{1,4}|[^\sA-Za-z\d]")
 # Lines that name a section in responses: field labels, response headings, recommendation labels.
 _SECTION_WORDS = (
     r"key findings|recommendations?(?:\s+\d+)?|(?:chief constable|force|pcc|pfcc|commissioner'?s?)"
-    r"(?:\s*&\s*chief constable)?\s+response\b.*|appendix\s*\w*.*|executive summary.*|"
+    r"(?:\s*&\s*chief constable)?\s+response(?:\s+to\s+[\w &]+)?|appendix\s*\w*.*|"
+    r"executive summary.*|"
     r"summary|background|introduction|conclusion|next steps|areas? for improvement.*|"
     r"inspection (?:title|details)|type of inspection|date published|published on|"
     r"title of inspection|date inspection published|comment by the pcc|for office use only|"
@@ -30,6 +31,7 @@ _SECTION_WORDS = (
 )
 _SECTION_LINE = re.compile(rf"^\s*(?:{_SECTION_WORDS})\s*:?\s*$", re.IGNORECASE)
 _CAPS_LINE = re.compile(r"^\s*[A-Z][A-Z0-9 &'’,()/\-–]{5,}:?\s*$")
+_CAPS_WORD = re.compile(r"\b[A-Z]{3,}\b")
 _NUMBERED_RECOMMENDATION = re.compile(
     r"^\s*(?:recommendation\s*)?(\d{1,2})[.):]?\s+[“\"]?(?:#\d+\s*[–-]\s*)?By\s+\w+", re.IGNORECASE
 )
@@ -116,8 +118,12 @@ def _after_heading_line(text: str, start: int, end: int, title: str) -> int:
         return start
     line_end = text.find("\n", start, end)
     line = text[start : line_end if line_end >= 0 else end]
-    if _heading_title(line) or _tidy_title(line) == title:
-        return line_end + 1 if line_end >= 0 else end
+    # A long heading line is a quoted recommendation: it is content and stays in the body.
+    is_heading = _heading_title(line) or _tidy_title(line) == title
+    body_start = line_end + 1 if line_end >= 0 else end
+    # A heading with nothing under it keeps its own line as content, so no text is ever lost.
+    if len(line.strip()) <= MAX_HEADING_CHARS and is_heading and text[body_start:end].strip():
+        return body_start
     return start
 
 
@@ -134,7 +140,9 @@ def _heading_title(line: str) -> str:
         return _tidy_title("Recommendation: " + labelled.group(1))
     if len(stripped) > MAX_HEADING_CHARS:
         return ""
-    if _SECTION_LINE.match(stripped) or _CAPS_LINE.match(stripped):
+    if _SECTION_LINE.match(stripped) or (
+        _CAPS_LINE.match(stripped) and len(_CAPS_WORD.findall(stripped)) >= 2
+    ):
         return _tidy_title(stripped)
     return ""
 

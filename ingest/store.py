@@ -51,7 +51,6 @@ CREATE VIRTUAL TABLE IF NOT EXISTS chunks_fts USING fts5(
     text, section, content='chunks', content_rowid='chunk_id',
     tokenize='porter unicode61 remove_diacritics 2'
 );
-CREATE VIRTUAL TABLE IF NOT EXISTS chunks_vocab USING fts5vocab(chunks_fts, row);
 CREATE TRIGGER IF NOT EXISTS chunks_ai AFTER INSERT ON chunks BEGIN
     INSERT INTO chunks_fts(rowid, text, section) VALUES (new.chunk_id, new.text, new.section);
 END;
@@ -288,15 +287,11 @@ class CorpusStore:
         args.append(limit)
         return [(r[0], float(r[1])) for r in self._db.execute(sql, args)]
 
-    def term_document_counts(self, terms: Sequence[str]) -> dict[str, int]:
-        """How many chunks hold each (stemmed, lower-case) FTS term."""
-        if not terms:
-            return {}
-        marks = ",".join("?" * len(terms))
-        rows = self._db.execute(
-            f"SELECT term, doc FROM chunks_vocab WHERE term IN ({marks})", list(terms)
-        )
-        return {r["term"]: r["doc"] for r in rows}
+    def keyword_count(self, match: str) -> int:
+        """How many chunks match an FTS5 expression (the corpus frequency of a term)."""
+        return self._db.execute(
+            "SELECT count(*) FROM chunks_fts WHERE chunks_fts MATCH ?", (match,)
+        ).fetchone()[0]
 
     # Embedding cache -------------------------------------------------------------------------
 

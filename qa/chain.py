@@ -20,15 +20,20 @@ from index.search import TOP_K, SearchFilters, SearchIndex
 from index.types import Hit
 from ingest.types import Chunk, Document
 from qa.composer import Gathered, compose
-from qa.evidence import EvidenceFinder, best_per_force
+from qa.evidence import SECOND_QUOTE_MARGIN, Evidence, EvidenceFinder, best_per_force
 from qa.facts import answer_fact
 from qa.question import Question, parse_question
 from qa.types import Answer
 
-PER_FORCE_K = 4
+PER_FORCE_K = 5
 FORCE_K = 6
 GENERAL_K = 10
 NEAREST_K = 5
+MANY_FORCES = 8  # past this many forces, one quote each keeps the answer readable
+SINGULAR_MIN_SEMANTIC = 0.45  # 'which force ...?': the one force's quote must be this close
+SINGULAR_LEAD = 0.03  # ...and this much closer than any other force's
+FORCE_QUOTES = 4  # a one-force answer shows up to this many quotes...
+FORCE_MARGIN = 0.25  # ...this close to its best
 
 
 class PassageRetriever(BaseRetriever):
@@ -126,26 +131,43 @@ class QAEngine:
             scope="every response from "
             + ("these forces" if plan.filters.forces else "every force in the corpus"),
         )
+        k = FORCE_K if question.kind == "force" else GENERAL_K
         missing = self.evidence.missing_anchors(question)
         anchors = [a for a in question.anchors if a not in missing]
         if missing:
             return Gathered(
                 per_force={}, nearest=self._nearest(plan), missing_anchors=tuple(missing), **common
             )
-        query_vector = self.index.query_vector(question.text)
+        # Sentences are scored against the topic: force names would flatter any sentence.
+        query_vector = self.index.query_vector(question.topic)
         if question.kind in ("which_forces", "compare"):
-            per_force = {}
-            for force in plan.forces:
-                hits = self._retrieve(
-                    question.text, replace(plan.filters, forces=(force,)), PER_FORCE_K
+            scored_by_force = {
+                force: self.evidence.score(
+                    question,
+                    query_vector,
+                    self._retrieve(question.text, replace(plan.filters, forces=(force,)),
+                                   PER_FORCE_K),
+                    anchors,
                 )
-                scored = self.evidence.score(question, query_vector, hits, anchors)
-                per_force.update(best_per_force(scored, per_force=1 if len(plan.forces) > 8 else 2))
+                for force in plan.forces
+            }
+            quotes = 1 if len(plan.forces) > MANY_FORCES else 2
+            per_force = {}
+            for scored in scored_by_force.values():
+                per_force.update(best_per_force(scored, per_force=quotes))
+            if not per_force and question.singular:
+                per_force = _best_single_force(scored_by_force, bool(anchors))
         else:
-            k = FORCE_K if question.kind == "force" else GENERAL_K
             hits = self._retrieve(question.text, plan.filters, k, diverse=True)
-            scored = self.evidence.score(question, query_vector, hits, anchors)
-            per_force = best_per_force(scored, per_force=3 if question.kind == "force" else 2)
+            one_force = question.kind == "force"
+            scored = self.evidence.score(
+                question, query_vector, hits, anchors, cross_force=not one_force
+            )
+            per_force = best_per_force(
+                scored,
+                per_force=FORCE_QUOTES if one_force else 2,
+                margin=FORCE_MARGIN if one_force else SECOND_QUOTE_MARGIN,
+            )
         nearest = () if per_force else self._nearest(plan)
         return Gathered(per_force=per_force, nearest=nearest, **common)
 
@@ -190,7 +212,7 @@ class QAEngine:
 
     def _nearest(self, plan: _Plan) -> tuple[Any, ...]:
         hits = self._retrieve(plan.question.text, plan.filters, NEAREST_K, diverse=True)
-        vector = self.index.query_vector(plan.question.text)
+        vector = self.index.query_vector(plan.question.topic)
         return tuple(self.evidence.score(plan.question, vector, hits, ())[:NEAREST_K])
 
     def _forces_in(self, filters: SearchFilters) -> list[str]:
@@ -218,6 +240,28 @@ class QAEngine:
         chunks = {d.doc_id: self.index.store.chunks_of(d.doc_id) for d in documents}
         answer = answer_fact(plan.question, documents, chunks)
         return replace(answer, filters=plan.filters.to_dict())
+
+
+def _best_single_force(
+    scored_by_force: dict[str, list[Evidence]], require_anchor: bool
+) -> dict[str, list[Evidence]]:
+    """For 'which force ...?' (one expected): the clearly closest force, if close enough.
+
+    Its best sentence must mean nearly what the question asks and lead every other force's
+    best by a margin; otherwise the answer stays "nothing found".
+    """
+    best = []
+    for force, items in scored_by_force.items():
+        eligible = [e for e in items if e.anchored or not require_anchor]
+        if eligible:
+            top = max(eligible, key=lambda e: e.semantic)
+            best.append((top.semantic, force, top))
+    best.sort(key=lambda item: item[0], reverse=True)
+    if not best or best[0][0] < SINGULAR_MIN_SEMANTIC:
+        return {}
+    if len(best) > 1 and best[0][0] - best[1][0] < SINGULAR_LEAD:
+        return {}
+    return {best[0][1]: [best[0][2]]}
 
 
 def _dated_within(document: Document, filters: SearchFilters) -> bool:

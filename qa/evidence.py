@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 import threading
 from collections import OrderedDict
@@ -15,14 +16,17 @@ from index.keyword import GLOSSARY
 from index.search import SearchIndex
 from index.types import Hit
 from ingest.sentences import Sentence, split_sentences
-from ingest.types import Chunk
+from ingest.types import Chunk, DocumentMetadata
 from qa.question import Question
 
 # Calibrated on the dev set (qa/data/dev_questions.jsonl); see README "Answer quality".
-SUPPORT_MIN = 0.52  # semantic + lexical score a sentence needs to count as evidence
-ANCHORED_SUPPORT_MIN = 0.30  # lower bar when the sentence contains the question's key term
+SUPPORT_MIN = 0.55  # semantic + weighted lexical score a sentence needs to count as evidence
+MIN_COVERAGE = 0.5  # share (IDF-weighted) of the question's terms a cross-force quote must hold
+STRONG_SEMANTIC = 0.62  # ...unless its meaning is this close (a paraphrase)
+PARAPHRASE_COVERAGE = 0.2  # ...and it still shares some of the question's words
 LEXICAL_WEIGHT = 0.25
 RECOMMENDATION_QUOTE_PENALTY = 0.12  # a restated recommendation is not the force's answer
+TITLE_PENALTY = 0.15  # nor is the inspection's title, which resembles any question on its topic
 SECOND_QUOTE_MARGIN = 0.08
 SENTENCE_CACHE_SIZE = 50_000
 
@@ -63,7 +67,7 @@ class EvidenceFinder:
         self.index = index
         self._vectors: OrderedDict[str, np.ndarray] = OrderedDict()
         self._lock = threading.Lock()
-        self._recommendation_spans: dict[str, list[tuple[int, int]]] = {}
+        self._metadata_cache: dict[str, DocumentMetadata] = {}
 
     def missing_anchors(self, question: Question) -> list[str]:
         """Key terms of the question that no passage in the corpus contains at all."""
@@ -74,14 +78,28 @@ class EvidenceFinder:
         match = " OR ".join('"' + " ".join(_WORD.findall(f.lower())) + '"' for f in forms)
         return bool(self.index.store.keyword_search(match, 1))
 
+    def term_weights(self, terms: Sequence[str]) -> dict[str, float]:
+        """IDF of each term over the corpus's chunks: rare words decide what a question is about."""
+        total = max(self.index.store.chunk_count(), 1)
+        weights = {}
+        for term in terms:
+            frequency = self.index.store.keyword_count(f'"{term}"')
+            weights[stem(term)] = math.log((total + 1) / (frequency + 0.5))
+        return weights
+
     def score(
         self,
         question: Question,
         query_vector: np.ndarray,
         hits: Sequence[Hit],
         anchors: Sequence[str],
+        cross_force: bool = True,
     ) -> list[Evidence]:
-        """Every sentence of the hits, best first, marked with whether it supports an answer."""
+        """Every sentence of the hits, best first, marked with whether it supports an answer.
+
+        Cross-force answers name a force only on a sentence that holds the question's key terms
+        (`anchors`) and most of its weighted words, or says the same in other words.
+        """
         passages = self.index.store.passages(h.chunk.chunk_id for h in hits)
         candidates: list[tuple[Sentence, Chunk, str]] = []
         for hit in hits:
@@ -92,7 +110,7 @@ class EvidenceFinder:
             return []
         matrix = self.sentence_vectors([s.key for s, _, _ in candidates])
         semantic = matrix @ query_vector
-        focus = {stem(t) for t in question.focus_terms}
+        weights = self.term_weights(question.focus_terms)
         anchor_patterns = [_anchor_pattern(a) for a in anchors]
         seen: set[tuple[str, int]] = set()
         scored = []
@@ -100,17 +118,20 @@ class EvidenceFinder:
             if (chunk.doc_id, sentence.start) in seen:
                 continue  # overlapping chunks repeat sentences
             seen.add((chunk.doc_id, sentence.start))
-            lexical = len(focus & stems(sentence.key)) / len(focus) if focus else 0.0
+            coverage = _coverage(weights, stems(sentence.key))
             anchored = any(p.search(sentence.key) for p in anchor_patterns)
-            total = float(sem) + LEXICAL_WEIGHT * lexical
+            total = float(sem) + LEXICAL_WEIGHT * coverage
             if self._is_recommendation_quote(chunk.doc_id, sentence):
                 total -= RECOMMENDATION_QUOTE_PENALTY
-            if anchor_patterns:
-                supports = anchored and total >= ANCHORED_SUPPORT_MIN
-            else:
-                supports = total >= SUPPORT_MIN
+            if self._quotes_title(chunk.doc_id, sentence):
+                total -= TITLE_PENALTY
+            supports = total >= SUPPORT_MIN
+            if cross_force:
+                paraphrase = sem >= STRONG_SEMANTIC and coverage >= PARAPHRASE_COVERAGE
+                supports = supports and (coverage >= MIN_COVERAGE or paraphrase)
+                supports = supports and (anchored or not anchor_patterns)
             scored.append(
-                Evidence(sentence, chunk, passage, total, float(sem), lexical, anchored, supports)
+                Evidence(sentence, chunk, passage, total, float(sem), coverage, anchored, supports)
             )
         return sorted(scored, key=lambda e: e.score, reverse=True)
 
@@ -135,18 +156,33 @@ class EvidenceFinder:
         with self._lock:
             return np.vstack([self._vectors[k] for k in keys])
 
-    def _is_recommendation_quote(self, doc_id: str, sentence: Sentence) -> bool:
-        if doc_id not in self._recommendation_spans:
+    def _metadata(self, doc_id: str) -> DocumentMetadata:
+        if doc_id not in self._metadata_cache:
             document = self.index.store.document(doc_id)
-            recs = document.metadata.recommendations if document else ()
-            self._recommendation_spans[doc_id] = [(r.char_start, r.char_end) for r in recs]
+            self._metadata_cache[doc_id] = document.metadata if document else DocumentMetadata()
+        return self._metadata_cache[doc_id]
+
+    def _is_recommendation_quote(self, doc_id: str, sentence: Sentence) -> bool:
         return any(
-            start < sentence.end and sentence.start < end
-            for start, end in self._recommendation_spans[doc_id]
+            r.char_start < sentence.end and sentence.start < r.char_end
+            for r in self._metadata(doc_id).recommendations
         )
 
+    def _quotes_title(self, doc_id: str, sentence: Sentence) -> bool:
+        title = self._metadata(doc_id).inspection
+        return bool(title) and title.lower().rstrip(".") in sentence.key.lower()
 
-def best_per_force(evidence: Sequence[Evidence], per_force: int = 2) -> dict[str, list[Evidence]]:
+
+def _coverage(weights: dict[str, float], sentence_stems: set[str]) -> float:
+    total = sum(weights.values())
+    if total <= 0:
+        return 0.0
+    return sum(w for term, w in weights.items() if term in sentence_stems) / total
+
+
+def best_per_force(
+    evidence: Sequence[Evidence], per_force: int = 2, margin: float = SECOND_QUOTE_MARGIN
+) -> dict[str, list[Evidence]]:
     """Each force's strongest supporting sentences, at most `per_force`, close to its best."""
     grouped: dict[str, list[Evidence]] = {}
     for item in evidence:
@@ -154,9 +190,7 @@ def best_per_force(evidence: Sequence[Evidence], per_force: int = 2) -> dict[str
             continue
         force = item.chunk.force or "Unknown force"
         chosen = grouped.setdefault(force, [])
-        if len(chosen) < per_force and (
-            not chosen or item.score >= chosen[0].score - SECOND_QUOTE_MARGIN
-        ):
+        if len(chosen) < per_force and (not chosen or item.score >= chosen[0].score - margin):
             chosen.append(item)
     return grouped
 

@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass
 
 from index.keyword import GLOSSARY, query_terms
+from ingest.forces import forces_mentioned
 
 KINDS = ("which_forces", "compare", "force", "metadata", "general")
 
@@ -21,7 +22,7 @@ FRAMING_WORDS = frozenset(
 
 _WHICH_FORCES = re.compile(
     r"\b(which|what|how many|do any|does any|did any|name the|list the|list all)\b[\w\s,'-]{0,25}?"
-    r"\b(forces?|constabular(?:y|ies)|pccs?|commissioners?|areas?|responses?|opccs?)\b"
+    r"\b(forces?|constabular(?:y|ies)|pccs?|commissioners?|areas?|responses?|opccs?|count(?:y|ies))\b"
     r"|\bany (?:force|pcc|commissioner)s?\b",
     re.IGNORECASE,
 )
@@ -64,6 +65,17 @@ METADATA_FIELDS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ),
 )
 
+_PARTY = r"(?:forces?|constabular(?:y|ies)|pccs?|commissioners?|areas?|responses?|opccs?|counties|county|offices?|police)"
+_FRAMING_LEAD = re.compile(
+    rf"^(?:(?:which|what)(?: of (?:these|the))?(?: \w+)?(?: {_PARTY})+(?: (?:have|has|do|does|did))?"
+    rf"|how (?:do|did|does) (?:the )?{_PARTY}(?: responses?)? compare(?: on| in| about)?"
+    rf"|compare how(?: the)?|how do(?:es)?|what (?:do|does|did))\s+",
+    re.IGNORECASE,
+)
+_SINGULAR = re.compile(
+    r"\bwhich (?:of these |one )?(?:force|constabulary|pcc|commissioner|county|area|office)\b",
+    re.IGNORECASE,
+)
 _SPECIFIC = re.compile(r"(?<![\w'])([A-Z][\w]*[A-Z][\w]*|[a-z]+[A-Z]\w*|[A-Z]{2,}\d*|\w*\d\w*)\b")
 _CAPITALISED = re.compile(r"(?<=[\w,;:] )([A-Z][a-z]{2,})\b")
 
@@ -78,6 +90,8 @@ class Question:
     focus_terms: tuple[str, ...]
     anchors: tuple[str, ...]
     metadata_field: str | None = None
+    topic: str = ""
+    singular: bool = False
 
 
 def parse_question(text: str, forces_named: tuple[str, ...] = ()) -> Question:
@@ -97,7 +111,31 @@ def parse_question(text: str, forces_named: tuple[str, ...] = ()) -> Question:
         kind = "metadata"
     force_words = {w.lower() for name in forces_named for w in re.findall(r"\w+", name)}
     focus = tuple(t for t in query_terms(text) if t not in FRAMING_WORDS and t not in force_words)
-    return Question(text, kind, forces_named, focus, anchor_terms(text, force_words), field)
+    return Question(
+        text,
+        kind,
+        forces_named,
+        focus,
+        anchor_terms(text, force_words),
+        field,
+        topic=question_topic(text),
+        singular=bool(_SINGULAR.search(text)),
+    )
+
+
+def question_topic(text: str) -> str:
+    """What the question is about, without force names or 'which forces ...' framing.
+
+    Sentences are scored against this: a force's name or the word 'forces' in the question
+    would otherwise make any sentence naming a force look relevant.
+    """
+    topic = _FRAMING_LEAD.sub("", text.strip())
+    for force in forces_mentioned(topic):
+        for name in sorted({force.force, force.force_name, *force.aliases}, key=len, reverse=True):
+            topic = re.sub(rf"\b{re.escape(name)}(?:'s|’s)?\b", " ", topic, flags=re.IGNORECASE)
+    topic = re.sub(r"\s+", " ", topic).strip(" ,?")
+    topic = re.sub(r"^(?:and|or|,)\s+", "", topic)
+    return topic if len(query_terms(topic)) >= 1 else text
 
 
 def metadata_field(text: str) -> str | None:
@@ -115,7 +153,7 @@ def anchor_terms(text: str, exclude: set[str] = frozenset()) -> tuple[str, ...]:
     its meaning; this is what keeps "which forces use Niche?" from naming a force that uses
     another system.
     """
-    found: dict[str, None] = {}
+    found: dict[str, int] = {}
     glossary_forms = {form.lower() for group in GLOSSARY for form in group}
     for match in [*_SPECIFIC.finditer(text), *_CAPITALISED.finditer(text)]:
         term = match.group(1)
@@ -124,7 +162,8 @@ def anchor_terms(text: str, exclude: set[str] = frozenset()) -> tuple[str, ...]:
             continue
         if lowered in glossary_forms and lowered in _BROAD_GLOSSARY:
             continue
-        found.setdefault(term, None)
+        found.setdefault(term, match.start(1))
+    found = dict(sorted(found.items(), key=lambda item: item[1]))
     return tuple(found)
 
 

@@ -9,6 +9,7 @@ import logging
 import sys
 from importlib.metadata import version
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -155,6 +156,50 @@ def ask(
         emit_json(result.to_dict())
     else:
         click.echo(fmt.answer_text(result))
+
+
+@cli.command(name="eval")
+@click.argument("questions_file", required=False, type=click.Path(exists=True, path_type=Path))
+@click.option("--baseline/--no-baseline", default=True, show_default=True,
+              help="Also score the stock LangChain tutorial pipeline's retrieval.")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@friendly_errors
+def evaluate_command(questions_file: Path | None, baseline: bool, as_json: bool) -> None:
+    """Score answers on a question set (default: the bundled dev set) beside the baseline."""
+    from qa.chain import QAEngine
+    from qa.evaluate import DEV_QUESTIONS, evaluate, load_questions
+
+    questions = load_questions(questions_file or DEV_QUESTIONS)
+    with open_index(progress=watching(as_json)) as index:
+        engine = QAEngine(index)
+        texts = {d.doc_id: d.text for d in engine.documents}
+        baseline_rank = None
+        if baseline:
+            from bench.tutorial import TutorialPipeline
+
+            pipeline = TutorialPipeline()
+            pipeline.build(DEFAULT_CORPUS)
+            baseline_rank = pipeline.rank_documents
+        report = evaluate(
+            questions,
+            answer_fn=lambda q: engine.answer(q.question),
+            rank_fn=lambda text: ranked_files(index, text),
+            source_text=lambda doc_id: texts.get(doc_id, ""),
+            baseline_rank_fn=baseline_rank,
+        )
+    if as_json:
+        emit_json(report.to_dict())
+    else:
+        click.echo(report.table())
+
+
+def ranked_files(index: Any, question: str, k: int = 20) -> list[str]:
+    """Document file names in the order our hybrid search first reaches them."""
+    names: list[str] = []
+    for hit in index.search(question, k=k):
+        if hit.chunk.file_name not in names:
+            names.append(hit.chunk.file_name)
+    return names
 
 
 def main() -> None:
