@@ -2,12 +2,15 @@
 
 Not a test: it prints figures for the README and for choosing NLIST/NPROBE in index/vectors.py.
 
-    python bench/ann.py [--sizes 100000 1000000] [--queries 200] [--nprobe 32 64] [--json]
+    python bench/ann.py [--sizes 100000 1000000] [--queries 200] [--nprobe 32 64]
+                        [--threads N] [--query-threads 1] [--json]
 
 The vectors imitate sentence embeddings of a large corpus: TOPICS themes of skewed popularity,
 each holding "documents" of about CHUNKS_PER_DOCUMENT chunks, each chunk its document's centre
 plus noise. A query is a fresh chunk of an indexed document. The top-1/top-10 cosine it prints
-lets you compare the data's difficulty with real all-MiniLM-L6-v2 neighbours (about 0.5-0.8).
+lets you compare the data's difficulty with real all-MiniLM-L6-v2 neighbours. Recall depends on
+that structure: vectors with none below the topic level (each topic one Gaussian blob) need far
+more probes, so re-check --nprobe against real embeddings when a large corpus exists.
 """
 
 from __future__ import annotations

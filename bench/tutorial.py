@@ -52,6 +52,8 @@ class TutorialPipeline:
         from langchain_huggingface import HuggingFaceEmbeddings
         from langchain_text_splitters import RecursiveCharacterTextSplitter
 
+        # The model loads before the clock starts, as ours does: throughput is about ingesting.
+        embeddings = HuggingFaceEmbeddings(model_name=self.model_path)
         started = time.perf_counter()
         files = [
             path
@@ -68,10 +70,15 @@ class TutorialPipeline:
             chunk_size=CHUNK_SIZE, chunk_overlap=CHUNK_OVERLAP
         )
         chunks = splitter.split_documents(documents)
-        embeddings = HuggingFaceEmbeddings(model_name=self.model_path)
         self._store = FAISS.from_documents(chunks, embeddings)
         self._chunks = len(chunks)
         return BuildStats(len(chunks), time.perf_counter() - started)
+
+    def search(self, question: str, k: int = TOP_K) -> list[Any]:
+        """The tutorial's retrieval step as written: top-k chunks by vector similarity."""
+        if self._store is None:
+            raise RuntimeError("the tutorial pipeline has no index: call build(folder) first")
+        return self._store.similarity_search(question, k=k)
 
     def rank_documents(self, question: str, k: int = TOP_K) -> list[str]:
         """The k best-matching file names, best first, each once (a file's best chunk ranks it)."""

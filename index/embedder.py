@@ -44,7 +44,11 @@ def load_model(model: str) -> Any:
         if model not in _loaded:
             os.environ.setdefault("HF_HUB_OFFLINE", "1")
             os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+            os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
             from sentence_transformers import SentenceTransformer
+            from transformers.utils import logging as transformers_logging
+
+            transformers_logging.disable_progress_bar()
 
             location = model_location(model)
             log.info("loading embedding model %s from %s", model, location)

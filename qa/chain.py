@@ -145,9 +145,11 @@ class QAEngine:
                 force: self.evidence.score(
                     question,
                     query_vector,
-                    self._retrieve(question.text, replace(plan.filters, forces=(force,)),
-                                   PER_FORCE_K),
+                    self._retrieve(
+                        question.text, replace(plan.filters, forces=(force,)), PER_FORCE_K
+                    ),
                     anchors,
+                    mode="compare" if question.kind == "compare" else "strict",
                 )
                 for force in plan.forces
             }
@@ -161,7 +163,7 @@ class QAEngine:
             hits = self._retrieve(question.text, plan.filters, k, diverse=True)
             one_force = question.kind == "force"
             scored = self.evidence.score(
-                question, query_vector, hits, anchors, cross_force=not one_force
+                question, query_vector, hits, anchors, mode="single" if one_force else "strict"
             )
             per_force = best_per_force(
                 scored,

@@ -21,6 +21,7 @@ from qa.question import Question
 
 # Calibrated on the dev set (qa/data/dev_questions.jsonl); see README "Answer quality".
 SUPPORT_MIN = 0.55  # semantic + weighted lexical score a sentence needs to count as evidence
+COMPARE_MIN = 0.5  # a force's closest sentence in a comparison must still be on the topic
 MIN_COVERAGE = 0.5  # share (IDF-weighted) of the question's terms a cross-force quote must hold
 STRONG_SEMANTIC = 0.62  # ...unless its meaning is this close (a paraphrase)
 PARAPHRASE_COVERAGE = 0.2  # ...and it still shares some of the question's words
@@ -31,6 +32,13 @@ SECOND_QUOTE_MARGIN = 0.08
 SENTENCE_CACHE_SIZE = 50_000
 
 _WORD = re.compile(r"[a-z0-9]+")
+# "3. By 31 March 2024, chief constables should ..." and restatements without the deadline.
+_RECOMMENDATION_WORDING = re.compile(
+    r"^[\W\d]*(?:#?\d+\s*[–-]\s*)?(?:recommendation\s*\d*\s*:?\s*)?(?:by [^,]{3,40},\s*)?"
+    r"(?:all )?(?:chief constables|the home office|police forces|forces|pccs|police and crime "
+    r"commissioners|the inspectorate|hmicfrs)\s+should\b",
+    re.IGNORECASE,
+)
 _SUFFIXES = ("ations", "ation", "ings", "ing", "ies", "ied", "es", "ed", "ly", "s")
 
 
@@ -93,12 +101,14 @@ class EvidenceFinder:
         query_vector: np.ndarray,
         hits: Sequence[Hit],
         anchors: Sequence[str],
-        cross_force: bool = True,
+        mode: str = "strict",
     ) -> list[Evidence]:
         """Every sentence of the hits, best first, marked with whether it supports an answer.
 
-        Cross-force answers name a force only on a sentence that holds the question's key terms
-        (`anchors`) and most of its weighted words, or says the same in other words.
+        Modes: "strict" (which forces ...) names a force only on a sentence that holds the
+        question's key terms (`anchors`) and most of its weighted words, or says the same in other
+        words; "compare" takes each force's closest sentence on the topic; "single" (one named
+        force) ranks that force's sentences by score alone.
         """
         passages = self.index.store.passages(h.chunk.chunk_id for h in hits)
         candidates: list[tuple[Sentence, Chunk, str]] = []
@@ -121,15 +131,21 @@ class EvidenceFinder:
             coverage = _coverage(weights, stems(sentence.key))
             anchored = any(p.search(sentence.key) for p in anchor_patterns)
             total = float(sem) + LEXICAL_WEIGHT * coverage
-            if self._is_recommendation_quote(chunk.doc_id, sentence):
+            quotes_recommendation = self._is_recommendation_quote(chunk.doc_id, sentence)
+            if quotes_recommendation:
                 total -= RECOMMENDATION_QUOTE_PENALTY
             if self._quotes_title(chunk.doc_id, sentence):
                 total -= TITLE_PENALTY
-            supports = total >= SUPPORT_MIN
-            if cross_force:
+            # The inspectorate's own words, quoted back, are never a force's evidence.
+            supports = not quotes_recommendation and (anchored or not anchor_patterns)
+            if mode == "strict":
                 paraphrase = sem >= STRONG_SEMANTIC and coverage >= PARAPHRASE_COVERAGE
+                supports = supports and total >= SUPPORT_MIN
                 supports = supports and (coverage >= MIN_COVERAGE or paraphrase)
-                supports = supports and (anchored or not anchor_patterns)
+            elif mode == "compare":
+                supports = supports and total >= COMPARE_MIN
+            else:
+                supports = not quotes_recommendation and total >= SUPPORT_MIN
             scored.append(
                 Evidence(sentence, chunk, passage, total, float(sem), coverage, anchored, supports)
             )
@@ -163,6 +179,8 @@ class EvidenceFinder:
         return self._metadata_cache[doc_id]
 
     def _is_recommendation_quote(self, doc_id: str, sentence: Sentence) -> bool:
+        if _RECOMMENDATION_WORDING.match(sentence.key):
+            return True
         return any(
             r.char_start < sentence.end and sentence.start < r.char_end
             for r in self._metadata(doc_id).recommendations

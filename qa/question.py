@@ -65,9 +65,13 @@ METADATA_FIELDS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ),
 )
 
-_PARTY = r"(?:forces?|constabular(?:y|ies)|pccs?|commissioners?|areas?|responses?|opccs?|counties|county|offices?|police)"
+_PARTY = (
+    r"(?:forces?|constabular(?:y|ies)|pccs?|commissioners?|areas?|responses?|opccs?|counties"
+    r"|county|offices?|police)"
+)
 _FRAMING_LEAD = re.compile(
-    rf"^(?:(?:which|what)(?: of (?:these|the))?(?: \w+)?(?: {_PARTY})+(?: (?:have|has|do|does|did))?"
+    rf"^(?:(?:which|what)(?: of (?:these|the))?(?: \w+)?(?: {_PARTY})+"
+    rf"(?: (?:have|has|do|does|did))?"
     rf"|how (?:do|did|does) (?:the )?{_PARTY}(?: responses?)? compare(?: on| in| about)?"
     rf"|compare how(?: the)?|how do(?:es)?|what (?:do|does|did))\s+",
     re.IGNORECASE,
@@ -162,6 +166,8 @@ def anchor_terms(text: str, exclude: set[str] = frozenset()) -> tuple[str, ...]:
             continue
         if lowered in glossary_forms and lowered in _BROAD_GLOSSARY:
             continue
+        if lowered.isdigit():
+            continue  # "outcome 22": the number belongs to a phrase, not a name on its own
         found.setdefault(term, match.start(1))
     found = dict(sorted(found.items(), key=lambda item: item[1]))
     return tuple(found)

@@ -39,7 +39,7 @@ def site(corpus_home: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterato
     demo = create_app(app)
     url = launch_app(demo, app, port=free_port(), prevent_thread_lock=True, quiet=True)
     yield url
-    demo.close()
+    demo.close(verbose=False)
     index.close()
 
 
@@ -74,6 +74,16 @@ def open_tab(page: Any, name: str) -> None:
     page.get_by_role("tab", name=name, exact=True).click()
 
 
+def wait_in_view(page: Any, element: Any) -> None:
+    """Wait until the element shows inside its scrolling document body's visible area."""
+    page.wait_for_function(
+        """e => { const box = e.closest('.pq-doc-body').getBoundingClientRect();
+                  const r = e.getBoundingClientRect();
+                  return r.top >= box.top && r.top < box.bottom; }""",
+        arg=element.element_handle(),
+    )
+
+
 def test_ask_shows_cambridgeshire_with_a_citation(page: Any, artifacts: Path) -> None:
     page.fill("#pq-question textarea", TUSERV)
     page.click("#pq-ask")
@@ -92,6 +102,7 @@ def test_opening_a_citation_shows_the_quote_in_its_document(page: Any, artifacts
     cited = page.locator("#pq-viewer mark#pq-cited")
     cited.wait_for()
     assert cited.inner_text() == quote
+    wait_in_view(page, cited)  # the document opens at the cited place
     assert "Darryl Preston" in page.locator("#pq-viewer").inner_text(), "the whole document"
     page.get_by_role("button", name="Download the original file").first.wait_for()
     page.screenshot(path=artifacts / "web-source.png")
@@ -117,10 +128,10 @@ def test_rating_an_answer_lands_in_the_export(page: Any, artifacts: Path) -> Non
 
 def test_documents_table_lists_five_documents(page: Any, artifacts: Path) -> None:
     open_tab(page, "Documents")
-    table = page.locator("#pq-documents")
-    table.locator("tbody tr", has_text="West Mercia").wait_for()
-    assert table.locator("tbody tr").count() == 5
-    table.locator("tbody tr", has_text="Cumbria").locator("td").first.click()
+    rows = page.locator("#pq-documents [role=row]:has([role=gridcell])")
+    rows.filter(has_text="West Mercia").wait_for()
+    assert rows.count() == 5
+    rows.filter(has_text="Cumbria").locator("[role=gridcell]").first.click()
     page.locator("#pq-document-viewer", has_text="Cumbria response").wait_for()
     page.screenshot(path=artifacts / "web-documents.png", full_page=True)
 
@@ -144,7 +155,9 @@ def test_compare_opens_a_cell_at_its_citation(page: Any, artifacts: Path) -> Non
     page.get_by_role("button", name="Compare responses").click()
     page.locator("#pq-compare table").wait_for()
     page.locator("#pq-compare button[data-action=open]").first.click()
-    page.locator("#pq-compare-viewer mark#pq-cited").wait_for()
+    cited = page.locator("#pq-compare-viewer mark#pq-cited")
+    cited.wait_for()
+    wait_in_view(page, cited)
     page.screenshot(path=artifacts / "web-compare.png", full_page=True)
 
 

@@ -347,7 +347,7 @@ def launched(app: AppState) -> Iterator[tuple[object, str]]:
     demo = create_app(app)
     url = launch_app(demo, app, port=free_port(), prevent_thread_lock=True, quiet=True)
     yield demo, url
-    demo.close()
+    demo.close(verbose=False)
 
 
 def test_app_is_local_bounded_and_quiet(launched: tuple[object, str]) -> None:
@@ -362,7 +362,7 @@ def test_app_is_local_bounded_and_quiet(launched: tuple[object, str]) -> None:
 def test_api_ask_rate_and_export(launched: tuple[object, str]) -> None:
     from gradio_client import Client
 
-    client = Client(launched[1], verbose=False)
+    client = Client(launched[1], verbose=False, analytics_enabled=False)
     answer_html, sources_html, _ = client.predict(TUSERV, [], "", "", "", api_name="/ask")
     assert "Cambridgeshire" in answer_html and 'data-ref="c1"' in sources_html
     csv_update, xlsx_update = client.predict(api_name="/evidence")
@@ -393,4 +393,4 @@ def test_api_sign_in_is_required_with_an_auth_file(app: AppState) -> None:
             assert good.status_code == 200
             assert browser.get(f"{url}config").status_code == 200
     finally:
-        demo.close()
+        demo.close(verbose=False)

@@ -160,8 +160,12 @@ def ask(
 
 @cli.command(name="eval")
 @click.argument("questions_file", required=False, type=click.Path(exists=True, path_type=Path))
-@click.option("--baseline/--no-baseline", default=True, show_default=True,
-              help="Also score the stock LangChain tutorial pipeline's retrieval.")
+@click.option(
+    "--baseline/--no-baseline",
+    default=True,
+    show_default=True,
+    help="Also score the stock LangChain tutorial pipeline's retrieval.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @friendly_errors
 def evaluate_command(questions_file: Path | None, baseline: bool, as_json: bool) -> None:
@@ -200,6 +204,60 @@ def ranked_files(index: Any, question: str, k: int = 20) -> list[str]:
         if hit.chunk.file_name not in names:
             names.append(hit.chunk.file_name)
     return names
+
+
+@cli.command()
+@click.option(
+    "--ann-sizes",
+    multiple=True,
+    type=click.IntRange(min=1000),
+    default=(100_000, 1_000_000),
+    show_default=True,
+    help="Synthetic collection sizes for the FAISS benchmark (repeatable).",
+)
+@click.option("--skip-ann", is_flag=True, help="Only the corpus benchmark (fast).")
+@click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON.")
+@friendly_errors
+def bench(ann_sizes: tuple[int, ...], skip_ann: bool, as_json: bool) -> None:
+    """Speed figures: ingest and search beside the LangChain tutorial, then FAISS at scale."""
+    from bench.corpus import run_corpus_bench
+    from qa.evaluate import load_questions
+
+    questions = [q.question for q in load_questions()]
+    corpus = run_corpus_bench(DEFAULT_CORPUS, questions)
+    results: dict[str, Any] = {"corpus": corpus.to_dict()}
+    if not as_json:
+        click.echo(corpus.table())
+    if not skip_ann:
+        import contextlib
+        import io
+        import json
+
+        from bench.ann import main as ann_main
+
+        args = ["--sizes", *map(str, ann_sizes)]
+        if as_json:
+            captured = io.StringIO()
+            with contextlib.redirect_stdout(captured):
+                ann_main([*args, "--json"])
+            results["ann"] = json.loads(captured.getvalue())
+        else:
+            click.echo()
+            ann_main(args)
+    if as_json:
+        emit_json(results)
+
+
+def _register_commands() -> None:
+    """Commands that live in their own modules: comparison, compliance, peer passages, web UI."""
+    from ui.cli_compare import compare, compliance, similar
+    from ui.serve import hash_password_command, serve
+
+    for command in (compare, compliance, similar, serve, hash_password_command):
+        cli.add_command(command)
+
+
+_register_commands()
 
 
 def main() -> None:

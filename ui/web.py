@@ -54,7 +54,7 @@ VIEWER_JS = (
 watch('value', () => {
   const cited = element.querySelector('#pq-cited')
     || element.querySelector('.pq-similar, .pq-document');
-  if (cited) cited.scrollIntoView({block: 'center', behavior: 'smooth'});
+  if (cited) cited.scrollIntoView({block: 'center'});
 });
 """
 )
@@ -98,11 +98,15 @@ mark, .pq-quote { background: #ffe066; color: #111; padding: 0 .1em; border-radi
 .pq-matrix table { border-collapse: collapse; width: 100%; }
 .pq-matrix th, .pq-matrix td { border: 1px solid var(--border-color-primary); padding: .4rem;
   vertical-align: top; text-align: left; }
+.pq-matrix th[scope=row] { font-weight: normal; min-width: 14rem; }
 .pq-key { font-weight: 700; }
-.pq-status { font-weight: 600; }
+.pq-status { font-weight: 600; display: inline-block; border-radius: 4px; padding: 0 .35em; }
+.pq-status-accepted, .pq-status-already-in-place { background: #dff3e4; color: #14532d; }
+.pq-status-in-progress { background: #fff3cd; color: #5c4300; }
+.pq-status-addressed-to-another-body { background: #e8ecf3; color: #334155; }
+.pq-status-no-clear-status, .pq-status-not-mentioned { background: #fde2e2; color: #7f1d1d; }
 .pq-excerpt { font-size: .85em; margin: .2rem 0; }
-#pq-documents table, #pq-documents td, #pq-documents th, #pq-documents span {
-  font-family: var(--font); }
+#pq-documents *, #pq-ratings * { font-family: var(--font); }
 .pq-failed { border-left: 4px solid #c62828; padding-left: .8rem; }
 """
 
@@ -205,7 +209,7 @@ def create_app(app: AppState) -> gr.Blocks:
                     "How each force responded to each recommendation of an inspection, side by "
                     "side. Click **Open** in a cell to read the response at that place."
                 )
-                with gr.Row(equal_height=True):
+                with gr.Row():
                     compare_inspection = gr.Dropdown(
                         _inspection_choices(inspections), label="Inspection", value="", scale=4
                     )
@@ -239,7 +243,7 @@ def create_app(app: AppState) -> gr.Blocks:
                     "Answers that evaluators have rated. Draw a random sample to check again, "
                     "or download every rating."
                 )
-                with gr.Row(equal_height=True):
+                with gr.Row():
                     sample_size = gr.Number(SAMPLE_SIZE, label="How many", precision=0, minimum=1)
                     sample_button = gr.Button("Show a random sample")
                     export_button = gr.Button("Export all ratings", elem_id="pq-export")
