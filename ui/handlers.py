@@ -9,6 +9,7 @@ import logging
 import shutil
 import tempfile
 import threading
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -27,6 +28,7 @@ log = logging.getLogger(__name__)
 DEFAULT_MAX_UPLOAD_MB = 20.0
 SIMILAR_K = 5
 SAMPLE_SIZE = 10
+EXPORT_LIFETIME_S = 3600  # Gradio has served a download long before its folder is swept
 UPLOAD_DIR = "uploads"
 VERDICTS = ("correct", "partly correct", "wrong")
 UPLOAD_TYPES = (".pdf", ".docx", ".txt", ".html", ".htm")
@@ -56,6 +58,10 @@ class AppState:
 
     def scratch(self) -> Path:
         """A fresh folder for one download, so concurrent users never overwrite each other."""
+        cutoff = time.time() - EXPORT_LIFETIME_S
+        for old in self.export_dir.iterdir():
+            if old.is_dir() and old.stat().st_mtime < cutoff:
+                shutil.rmtree(old, ignore_errors=True)
         return Path(tempfile.mkdtemp(dir=self.export_dir))
 
     def configuration(self) -> dict[str, Any]:

@@ -20,29 +20,13 @@ from ingest.types import Document
 from qa.types import Answer, Citation
 
 EVIDENCE_COLUMNS = ("number", "force", "document", "section", "page", "quote", "date")
-RATING_COLUMNS = (
-    "rating_id",
-    "rated_at",
-    "verdict",
-    "note",
-    "question",
-    "filters",
-    "answer",
-    "citations",
-    "configuration",
+RATING_COLUMNS = tuple(
+    "rating_id rated_at verdict note question filters answer citations configuration".split()
 )
 DOCUMENT_COLUMNS = (
-    "Force",
-    "Inspection",
-    "HMICFRS published",
-    "Response date",
-    "Days taken",
-    "Within 56 days",
-    "Form",
-    "Signatory",
-    "Compliance",
-    "File",
-)
+    "Force", "Inspection", "HMICFRS published", "Response date", "Days taken", "Within 56 days",
+    "Form", "Signatory", "Compliance", "File",
+)  # fmt: skip
 FILE_COLUMN = DOCUMENT_COLUMNS.index("File")
 SNIPPET_CHARS = 320
 SECTION_CHARS = 80
@@ -277,16 +261,9 @@ def document_rows(
 
 
 def compliance_text(row: Any) -> str:
-    """One cell summarising a ComplianceRow: its flag, and what went unanswered."""
-    parts = [str(row.flag)] if row.flag else []
-    unanswered = row.unanswered
-    if isinstance(unanswered, int) and unanswered:
-        parts.append(f"{unanswered} unanswered")
-    elif isinstance(unanswered, Iterable) and not isinstance(unanswered, str) and unanswered:
-        parts.append("unanswered: " + ", ".join(str(u) for u in unanswered))
-    elif isinstance(unanswered, str) and unanswered:
-        parts.append(f"unanswered: {unanswered}")
-    return "; ".join(parts) or "ok"
+    """One cell summarising a ComplianceRow: its flag, and the recommendations left unanswered."""
+    unanswered = ", ".join(str(u) for u in row.unanswered or ())
+    return "; ".join(p for p in (row.flag, unanswered and f"unanswered: {unanswered}") if p)
 
 
 # Exports ---------------------------------------------------------------------------------------

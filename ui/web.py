@@ -39,6 +39,7 @@ QUEUE_SIZE = 256  # far above 100 waiting requests, so a crowd is served in turn
 DEFAULT_CONCURRENCY = 4
 ENGINE = "engine"  # answering, comparing and ingesting share one engine: one at a time
 TRACK_PROGRESS = gr.Progress(track_tqdm=True)
+CACHE_SWEEP = (3600, 86400)  # hourly, drop Gradio's copies of downloads older than a day
 DOCUMENT_COLUMN_WIDTHS = ("9%", "19%", "8%", "8%", "5%", "6%", "8%", "10%", "12%", "15%")
 
 # Buttons inside rendered HTML report which passage they name; Python resolves it (never trusts it).
@@ -119,7 +120,7 @@ def make_theme() -> Any:
 def create_app(app: AppState) -> gr.Blocks:
     """Build the five tabs and wire each event to a plain handler; nothing is launched."""
     forces, inspections = filter_choices(app)
-    with gr.Blocks(title=TITLE, analytics_enabled=False) as demo:
+    with gr.Blocks(title=TITLE, analytics_enabled=False, delete_cache=CACHE_SWEEP) as demo:
         answer_state = gr.State(None)
         similar_state = gr.State([])
         matrices_state = gr.State([])
