@@ -24,7 +24,7 @@ SUPPORT_MIN = 0.55  # semantic + weighted lexical score a sentence needs to coun
 COMPARE_MIN = 0.5  # a force's closest sentence in a comparison must still be on the topic
 MIN_COVERAGE = 0.5  # share (IDF-weighted) of the question's terms a cross-force quote must hold
 STRONG_SEMANTIC = 0.62  # ...unless its meaning is this close (a paraphrase)
-PARAPHRASE_COVERAGE = 0.2  # ...and it still shares some of the question's words
+PARAPHRASE_COVERAGE = 0.3  # ...and it still shares some of the question's words
 LEXICAL_WEIGHT = 0.25
 RECOMMENDATION_QUOTE_PENALTY = 0.12  # a restated recommendation is not the force's answer
 TITLE_PENALTY = 0.15  # nor is the inspection's title, which resembles any question on its topic
@@ -32,6 +32,7 @@ SECOND_QUOTE_MARGIN = 0.08
 SENTENCE_CACHE_SIZE = 50_000
 
 _WORD = re.compile(r"[a-z0-9]+")
+_NEGATION = re.compile(r"\b(?:not|no|never|neither|nor|without|none)\b|n't\b|n’t\b", re.IGNORECASE)
 # "3. By 31 March 2024, chief constables should ..." and restatements without the deadline.
 _RECOMMENDATION_WORDING = re.compile(
     r"^[\W\d]*(?:#?\d+\s*[–-]\s*)?(?:recommendation\s*\d*\s*:?\s*)?(?:by [^,]{3,40},\s*)?"
@@ -46,8 +47,10 @@ def stem(word: str) -> str:
     """A light stemmer: enough to match 'trained'/'training', 'forces'/'force'."""
     for suffix in _SUFFIXES:
         if word.endswith(suffix) and len(word) - len(suffix) >= 4:
-            return word[: -len(suffix)]
-    return word
+            word = word[: -len(suffix)]
+            break
+    # 'secure'/'secured', 'outcome'/'outcomes': a final e is dropped on both sides.
+    return word[:-1] if word.endswith("e") and len(word) > 4 else word
 
 
 def stems(text: str) -> set[str]:
@@ -121,6 +124,9 @@ class EvidenceFinder:
         matrix = self.sentence_vectors([s.key for s, _, _ in candidates])
         semantic = matrix @ query_vector
         weights = self.term_weights(question.focus_terms)
+        asks_negative = bool(_NEGATION.search(question.text))
+        rarest = max(weights.values(), default=0.0)
+        key_terms = {term for term, weight in weights.items() if weight >= rarest - 1e-9}
         anchor_patterns = [_anchor_pattern(a) for a in anchors]
         seen: set[tuple[str, int]] = set()
         scored = []
@@ -128,7 +134,8 @@ class EvidenceFinder:
             if (chunk.doc_id, sentence.start) in seen:
                 continue  # overlapping chunks repeat sentences
             seen.add((chunk.doc_id, sentence.start))
-            coverage = _coverage(weights, stems(sentence.key))
+            sentence_stems = stems(sentence.key)
+            coverage = _coverage(weights, sentence_stems)
             anchored = any(p.search(sentence.key) for p in anchor_patterns)
             total = float(sem) + LEXICAL_WEIGHT * coverage
             quotes_recommendation = self._is_recommendation_quote(chunk.doc_id, sentence)
@@ -141,7 +148,11 @@ class EvidenceFinder:
             if mode == "strict":
                 paraphrase = sem >= STRONG_SEMANTIC and coverage >= PARAPHRASE_COVERAGE
                 supports = supports and total >= SUPPORT_MIN
-                supports = supports and (coverage >= MIN_COVERAGE or paraphrase)
+                # Most of the question's weight, including its rarest word, or a paraphrase.
+                holds_key = bool(key_terms & sentence_stems)
+                supports = supports and ((coverage >= MIN_COVERAGE and holds_key) or paraphrase)
+                # "Norfolk was not one of the forces inspected" answers "which were", negatively.
+                supports = supports and (asks_negative or not _NEGATION.search(sentence.key))
             elif mode == "compare":
                 supports = supports and total >= COMPARE_MIN
             else:

@@ -17,7 +17,8 @@ FRAMING_WORDS = frozenset(
     mentioned use uses using used talk talks discuss discusses describe describes plan plans
     planning doing approach approaches compare comparison differ different way ways how which
     what anything something report inspection hmicfrs area areas their its they them
-    chief constable constables""".split()
+    chief constable constables refer refers referred reference references regarding relating
+    relation""".split()
 )
 
 _WHICH_FORCES = re.compile(
@@ -77,7 +78,8 @@ _FRAMING_LEAD = re.compile(
     re.IGNORECASE,
 )
 _SINGULAR = re.compile(
-    r"\bwhich (?:of these |one )?(?:force|constabulary|pcc|commissioner|county|area|office)\b",
+    r"\bwhich (?:of these |one )?(?:force|constabulary|pcc|commissioner|county|area|office)\b"
+    r"(?! (?:offices|forces|areas|teams|staff)\b)",
     re.IGNORECASE,
 )
 _SPECIFIC = re.compile(r"(?<![\w'])([A-Z][\w]*[A-Z][\w]*|[a-z]+[A-Z]\w*|[A-Z]{2,}\d*|\w*\d\w*)\b")

@@ -140,7 +140,7 @@ def test_uploading_a_corrupt_pdf_reports_why(page: Any, artifacts: Path) -> None
     open_tab(page, "Add documents")
     upload = {"name": "broken-response.pdf", "mimeType": "application/pdf", "buffer": CORRUPT_PDF}
     page.set_input_files("#pq-upload input[type=file]", files=[upload])
-    page.locator("#pq-upload", has_text="broken-response.pdf").wait_for()
+    page.locator("#pq-upload a[download='broken-response.pdf']").wait_for()  # uploaded
     page.click("#pq-add")
     report = page.locator("#pq-ingest-report .pq-notice")
     report.wait_for()
