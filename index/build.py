@@ -15,7 +15,6 @@ from index.errors import CorruptIndexError, ModelMismatch
 from index.manifest import DATABASE_FILE, VECTORS_FILE, Manifest, read_manifest, write_manifest
 from index.vectors import VectorIndex
 from ingest.pipeline import IngestReport, ingest_paths
-from ingest.sentences import split_sentences
 from ingest.store import CorpusStore
 from ingest.types import Chunk
 
@@ -114,10 +113,6 @@ def _add_chunks(
         texts = [embedding_text(c) for c in batch]
         matrix, n_new = embed_with_cache(store, embedder, texts)
         vectors.add(np.array([c.chunk_id for c in batch], dtype=np.int64), matrix)
-        # Answers quote sentences: embedding them now keeps question time free of model work.
-        passages = store.passages(c.chunk_id for c in batch if c.chunk_id is not None)
-        keys = {s.key for text in passages.values() for s in split_sentences(text)}
-        embed_with_cache(store, embedder, sorted(keys))
         embedded += n_new
         cached += len(batch) - n_new
         if bar:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import threading
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
@@ -101,6 +102,7 @@ class CorpusStore:
             self.path.parent.mkdir(parents=True, exist_ok=True)
         self._db = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False)
         self._db.row_factory = sqlite3.Row
+        self._write_lock = threading.RLock()
         self._db.execute("PRAGMA foreign_keys = ON")
         self._db.execute("PRAGMA journal_mode = WAL")
         self._db.execute("PRAGMA busy_timeout = 10000")
@@ -130,14 +132,18 @@ class CorpusStore:
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
-        """All-or-nothing writes: any exception (KeyboardInterrupt too) rolls everything back."""
-        self._db.execute("BEGIN IMMEDIATE")
-        try:
-            yield
-        except BaseException:
-            self._db.execute("ROLLBACK")
-            raise
-        self._db.execute("COMMIT")
+        """All-or-nothing writes: any exception (KeyboardInterrupt too) rolls everything back.
+
+        One writer at a time: the web UI shares this connection between threads.
+        """
+        with self._write_lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                yield
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            self._db.execute("COMMIT")
 
     # Documents -------------------------------------------------------------------------------
 

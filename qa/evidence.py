@@ -163,7 +163,11 @@ class EvidenceFinder:
         return sorted(scored, key=lambda e: e.score, reverse=True)
 
     def sentence_vectors(self, keys: Sequence[str]) -> np.ndarray:
-        """Vectors for sentence keys: memory, then the store's cache, then the model."""
+        """Vectors for sentence keys: memory, then the store's cache, then the model.
+
+        Sentences are embedded the first time an answer reads them and kept in the store's
+        cache, so ingestion embeds chunks only and later processes start warm.
+        """
         with self._lock:
             missing = [k for k in dict.fromkeys(keys) if k not in self._vectors]
         if missing:
@@ -172,6 +176,11 @@ class EvidenceFinder:
             cached = self.index.store.cached_vectors(model, list(hashes.values()))
             fresh_keys = [k for k in missing if hashes[k] not in cached]
             fresh = self.index.embedder.encode_documents(fresh_keys) if fresh_keys else None
+            if fresh is not None:
+                with self.index.store.transaction():
+                    self.index.store.cache_vectors(
+                        model, {hashes[k]: fresh[i].tobytes() for i, k in enumerate(fresh_keys)}
+                    )
             with self._lock:
                 for k in missing:
                     if hashes[k] in cached:

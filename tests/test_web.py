@@ -41,11 +41,25 @@ TUSERV = "which forces use tuServ for demographic capture?"
 NOTHING = "how many pigeons live in Cumbria?"
 XSS = '<script>alert("x")</script><img src=x onerror=alert(1)>'
 CORRUPT_PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog broken"
-NEW_RESPONSE = (
+NEW_RESPONSE_PAGES = (
     "Kent Police and Crime Commissioner response to the HMICFRS inspection of how well the "
-    "police tackle serious youth violence\n\nRecommendation 1\nKent Police has introduced the "
-    "Kestrel triage protocol for young people at risk of serious violence.\n"
+    "police tackle serious youth violence.\n\nThis sets out the Commissioner's view.",
+    "Recommendation 1\n\nKent Police has introduced the Kestrel triage protocol for young "
+    "people at risk of serious violence.",
 )
+
+
+def write_pdf(path: Path, pages: tuple[str, ...]) -> Path:
+    """A small real PDF, one page per string."""
+    from fpdf import FPDF
+
+    pdf = FPDF()
+    pdf.set_font("Helvetica", size=12)
+    for text in pages:
+        pdf.add_page()
+        pdf.multi_cell(0, 8, text)
+    pdf.output(str(path))
+    return path
 
 
 def copy_home(source: Path, target: Path) -> Path:
@@ -285,8 +299,7 @@ def test_upload_reports_every_failure_and_new_documents_are_searchable(
 ) -> None:
     broken = tmp_path / "broken-response.pdf"
     broken.write_bytes(CORRUPT_PDF)
-    good = tmp_path / "kent-pcc-response.txt"
-    good.write_text(NEW_RESPONSE, encoding="utf-8")
+    good = write_pdf(tmp_path / "kent-pcc-response.pdf", NEW_RESPONSE_PAGES)
     odd = tmp_path / "notes.xyz"
     odd.write_text("hello", encoding="utf-8")
     steps: list[float] = []
@@ -297,10 +310,13 @@ def test_upload_reports_every_failure_and_new_documents_are_searchable(
     failed = report.split("Files that failed", 1)[1]
     assert "broken-response.pdf</strong>: broken-response.pdf is not a readable PDF" in failed
     assert "notes.xyz</strong>" in failed and "unsupported file type" in failed
-    assert "kent-pcc-response.txt</strong>: Kent" in report
+    assert "kent-pcc-response.pdf</strong>: Kent" in report
     answer_html, _, answer = ask(fresh_app, "which forces use the Kestrel triage protocol?")
     assert answer is not None and answer.forces == ("Kent",), answer_html
     assert len(documents_table(fresh_app)) == 6
+    html, original = open_source(fresh_app, resolve("c1", answer))
+    assert "Cited page</dt><dd>2 of 2" in html and 'id="pq-cited">Kent Police has' in html
+    assert original is not None and original.read_bytes() == good.read_bytes()
 
 
 def test_upload_limits_and_sign_in(fresh_app: AppState, tmp_path: Path) -> None:

@@ -58,6 +58,7 @@ class AppState:
 
     def scratch(self) -> Path:
         """A fresh folder for one download, so concurrent users never overwrite each other."""
+        self.export_dir.mkdir(parents=True, exist_ok=True)
         cutoff = time.time() - EXPORT_LIFETIME_S
         for old in self.export_dir.iterdir():
             if old.is_dir() and old.stat().st_mtime < cutoff:
@@ -109,7 +110,7 @@ def _day(value: str | None) -> date | None:
     if not text:
         return None
     try:
-        return date.fromisoformat(text[:10])
+        return date.fromisoformat(text)
     except ValueError:
         raise ValueError(f"'{text}' is not a date: use YYYY-MM-DD") from None
 
@@ -118,7 +119,8 @@ def evidence_files(app: AppState, answer: Answer | None) -> tuple[Path | None, P
     """The answer's evidence table as CSV and XLSX files, or (None, None) if nothing is cited."""
     if answer is None or not answer.citations:
         return None, None
-    documents = {d.doc_id: d for d in app.engine.documents}
+    with app.lock:
+        documents = {d.doc_id: d for d in app.engine.documents}
     rows = render.evidence_rows(answer, documents)
     folder = app.scratch()
     columns = render.EVIDENCE_COLUMNS
@@ -212,7 +214,8 @@ def documents_table(app: AppState) -> list[list[Any]]:
 
 def open_document(app: AppState, file_name: str) -> tuple[str, Path | None]:
     """A document picked from the table, from the top."""
-    document = next((d for d in app.engine.documents if d.file_name == file_name), None)
+    with app.lock:
+        document = next((d for d in app.engine.documents if d.file_name == file_name), None)
     if document is None:
         return render.notice("Pick a document in the table to read it.", "info"), None
     return render.document_html(document), original_file(app, document)

@@ -101,7 +101,8 @@ mark, .pq-quote { background: #ffe066; color: #111; padding: 0 .1em; border-radi
   vertical-align: top; text-align: left; }
 .pq-matrix th[scope=row] { font-weight: normal; min-width: 14rem; }
 .pq-key { font-weight: 700; }
-.pq-status { font-weight: 600; display: inline-block; border-radius: 4px; padding: 0 .35em; }
+.pq-status { font-weight: 600; font-size: .85rem; display: inline-block; border-radius: 4px;
+  padding: 0 .35em; }
 .pq-status-accepted, .pq-status-already-in-place { background: #dff3e4; color: #14532d; }
 .pq-status-in-progress { background: #fff3cd; color: #5c4300; }
 .pq-status-addressed-to-another-body { background: #e8ecf3; color: #334155; }
