@@ -19,6 +19,8 @@ $(VENV)/.installed: pyproject.toml
 install: $(VENV)/.installed
 
 serve: install
+	# Incremental: only new or changed files are read; a bad file is reported, never blocking.
+	-$(PCCQA) ingest corpus/
 	$(PCCQA) serve --host $(HOST) --port $(PORT)
 
 ask: install

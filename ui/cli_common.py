@@ -104,20 +104,25 @@ def filter_options(func: Callable[..., Any]) -> Callable[..., Any]:
     return func
 
 
+def resolve_force(name: str) -> str:
+    """The registry's short name for what a person typed, or a usage error listing examples."""
+    from ingest.forces import find_force
+
+    force = find_force(name)
+    if force is None:
+        raise click.BadParameter(
+            f"'{name}' is not a force of England and Wales (try e.g. 'Norfolk', "
+            "'West Mercia', 'Metropolitan')",
+            param_hint="--force",
+        )
+    return force.force
+
+
 def make_filters(
     forces: tuple[str, ...], inspection: str | None, date_from: str | None, date_to: str | None
 ) -> Any:
+    """SearchFilters from CLI options, with forces resolved and dates checked."""
     from index.search import SearchFilters
-    from ingest.forces import find_force
 
-    names = []
-    for name in forces:
-        force = find_force(name)
-        if force is None:
-            raise click.BadParameter(
-                f"'{name}' is not a force of England and Wales (try e.g. 'Norfolk', "
-                "'West Mercia', 'Metropolitan')",
-                param_hint="--force",
-            )
-        names.append(force.force)
-    return SearchFilters(tuple(names), inspection, _date(date_from), _date(date_to))
+    names = tuple(resolve_force(name) for name in forces)
+    return SearchFilters(names, inspection, _date(date_from), _date(date_to))

@@ -10,7 +10,14 @@ from typing import Any
 import click
 
 from ui import format as fmt
-from ui.cli_common import EXIT_PARTIAL, emit_json, friendly_errors, open_index, watching
+from ui.cli_common import (
+    EXIT_PARTIAL,
+    emit_json,
+    friendly_errors,
+    open_index,
+    resolve_force,
+    watching,
+)
 
 RECOMMENDATION_CHARS = 90
 SIMILAR_SNIPPET_CHARS = 300
@@ -139,19 +146,9 @@ def compliance(as_json: bool, as_csv: bool) -> None:
 @friendly_errors
 def similar(text: str, exclude: str | None, k: int, as_json: bool) -> None:
     """Peer practice: the passages of other forces most like TEXT, each force's best first."""
-    from ingest.forces import find_force
     from qa.compare import similar_passages
 
-    force = None
-    if exclude:
-        found = find_force(exclude)
-        if found is None:
-            raise click.BadParameter(
-                f"'{exclude}' is not a force of England and Wales (try e.g. 'Norfolk', "
-                "'West Mercia', 'Metropolitan')",
-                param_hint="--force",
-            )
-        force = found.force
+    force = resolve_force(exclude) if exclude else None
     with open_index(progress=watching(as_json)) as index:
         hits = similar_passages(index, text, exclude_force=force, k=k)
         passages = index.store.passages(h.chunk.chunk_id for h in hits)

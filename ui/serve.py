@@ -20,7 +20,7 @@ DEFAULT_MAX_UPLOAD_MB = 20.0
     default=DEFAULT_HOST,
     show_default=True,
     envvar="PCCQA_HOST",
-    help="Address to listen on; 0.0.0.0 lets other machines in (use --auth-file then).",
+    help="Address to listen on; any other than 127.0.0.1 lets other machines in (add --auth-file).",
 )
 @click.option(
     "--port", type=click.IntRange(1, 65535), default=DEFAULT_PORT, show_default=True,
