@@ -63,16 +63,15 @@ def glossary_alternatives(text: str) -> list[tuple[str, ...]]:
     return found
 
 
-def fts_query(text: str, extra_terms: tuple[str, ...] = ()) -> str | None:
-    """An FTS5 MATCH expression that ORs the query's terms and glossary phrases; None if empty.
+def fts_terms(text: str, extra_terms: tuple[str, ...] = ()) -> list[str]:
+    """The quoted FTS5 terms and glossary phrases of a query, each once, in query order.
 
     Every term is quoted, so FTS5 syntax characters typed by a user are never interpreted.
     """
     parts = [_quote(term) for term in [*query_terms(text), *extra_terms]]
     for group in glossary_alternatives(text):
         parts.extend(_quote(form) for form in group)
-    unique = list(dict.fromkeys(parts))
-    return " OR ".join(unique) if unique else None
+    return [p for p in dict.fromkeys(parts) if p != '""']
 
 
 def _quote(phrase: str) -> str:

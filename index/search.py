@@ -12,7 +12,7 @@ import numpy as np
 
 from index.embedder import Embedder
 from index.errors import IndexNotFound, ModelMismatch
-from index.keyword import fts_query
+from index.keyword import fts_terms
 from index.manifest import DATABASE_FILE, VECTORS_FILE, read_manifest
 from index.types import Hit
 from index.vectors import VectorIndex
@@ -23,6 +23,8 @@ TOP_K = 8
 CANDIDATES = 50
 RRF_K = 60
 QUERY_CACHE_SIZE = 256
+COMMON_TERM_SHARE = 0.01  # a keyword term in more than this share of chunks is left out...
+COMMON_TERM_MIN = 500  # ...once that share is over this many chunks (never in a small corpus)
 MODES = ("hybrid", "dense", "keyword")
 
 _ACROSS_FORCES = re.compile(
@@ -71,6 +73,7 @@ class SearchIndex:
     vectors: VectorIndex
     _known_forces: list[str] = field(default_factory=list)
     _query_vectors: dict[str, np.ndarray] = field(default_factory=dict)
+    _chunks: int | None = None
 
     @classmethod
     def open(cls, home: Path, model: str | None = None) -> SearchIndex:
@@ -100,6 +103,7 @@ class SearchIndex:
         """Reload the vectors after an ingest in this process (the UI's upload)."""
         self.vectors = VectorIndex.load(self.home / VECTORS_FILE)
         self._known_forces = []
+        self._chunks = None
 
     @property
     def forces(self) -> list[str]:
@@ -156,7 +160,7 @@ class SearchIndex:
             return []
         dense = self._dense(query, allowed, query_vector) if mode != "keyword" else []
         keyword = self._keyword(query, allowed) if mode != "dense" else []
-        fused = _fuse(dense, keyword)
+        fused = reciprocal_rank_fusion(dense, keyword)
         chunks = {c.chunk_id: c for c in self.store.chunks([cid for cid, _ in fused])}
         dense_rank = {cid: r for r, (cid, _) in enumerate(dense, 1)}
         dense_score = dict(dense)
@@ -181,13 +185,28 @@ class SearchIndex:
         return [(int(i), float(s)) for s, i in zip(scores[0], found[0], strict=True) if i >= 0]
 
     def _keyword(self, query: str, allowed: list[int] | None) -> list[tuple[int, float]]:
-        match = fts_query(query)
-        if match is None:
+        terms = self._discriminating(fts_terms(query))
+        if not terms:
             return []
-        return self.store.keyword_search(match, CANDIDATES, allowed)
+        return self.store.keyword_search(" OR ".join(terms), CANDIDATES, allowed)
+
+    def _discriminating(self, terms: list[str]) -> list[str]:
+        """Terms without the ones in a large share of all chunks, unless nothing else is left.
+
+        bm25 gives such terms almost no weight, yet scoring them means reading their whole
+        posting lists: at a million chunks they are what makes a keyword query slow.
+        """
+        cap = max(COMMON_TERM_MIN, int(self._chunk_count() * COMMON_TERM_SHARE))
+        kept = [t for t in terms if self.store.keyword_count(t, cap=cap) < cap]
+        return kept or terms
+
+    def _chunk_count(self) -> int:
+        if self._chunks is None:
+            self._chunks = self.store.chunk_count()
+        return self._chunks
 
 
-def _fuse(*rankings: list[tuple[int, float]]) -> list[tuple[int, float]]:
+def reciprocal_rank_fusion(*rankings: list[tuple[int, float]]) -> list[tuple[int, float]]:
     """Reciprocal-rank fusion: robust to the two retrievers' incomparable score scales."""
     scores: dict[int, float] = {}
     for ranking in rankings:

@@ -110,6 +110,10 @@ class CorpusStore:
 
     def _migrate(self) -> None:
         self._db.executescript(_SCHEMA)
+        # Chunk text counts twice the section title in bm25, for every query.
+        self._db.execute(
+            "INSERT INTO chunks_fts(chunks_fts, rank) VALUES ('rank', 'bm25(1.0, 0.5)')"
+        )
         row = self._db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
         if row is None:
             self._db.execute(
@@ -278,26 +282,31 @@ class CorpusStore:
     def keyword_search(
         self, match: str, limit: int, chunk_ids: Sequence[int] | None = None
     ) -> list[tuple[int, float]]:
-        """(chunk_id, bm25 score; higher is better) for an FTS5 MATCH expression."""
+        """(chunk_id, bm25 score; higher is better) for an FTS5 MATCH expression.
+
+        Chunk text weighs twice the section title. The allowed ids travel as a JSON parameter,
+        so concurrent searches on the shared connection share no state.
+        """
         sql = (
             "SELECT rowid, -bm25(chunks_fts, 1.0, 0.5) AS score FROM chunks_fts "
             "WHERE chunks_fts MATCH ?"
         )
         args: list[Any] = [match]
         if chunk_ids is not None:
-            self._db.execute("CREATE TEMP TABLE IF NOT EXISTS allowed (id INTEGER PRIMARY KEY)")
-            self._db.execute("DELETE FROM temp.allowed")
-            self._db.executemany("INSERT INTO temp.allowed VALUES (?)", [(i,) for i in chunk_ids])
-            sql += " AND rowid IN (SELECT id FROM temp.allowed)"
+            sql += " AND rowid IN (SELECT value FROM json_each(?))"
+            args.append(json.dumps(list(chunk_ids)))
         sql += " ORDER BY score DESC LIMIT ?"
         args.append(limit)
         return [(r[0], float(r[1])) for r in self._db.execute(sql, args)]
 
-    def keyword_count(self, match: str) -> int:
-        """How many chunks match an FTS5 expression (the corpus frequency of a term)."""
-        return self._db.execute(
-            "SELECT count(*) FROM chunks_fts WHERE chunks_fts MATCH ?", (match,)
-        ).fetchone()[0]
+    def keyword_count(self, match: str, cap: int | None = None) -> int:
+        """How many chunks match an FTS5 expression, counting no further than `cap`."""
+        if cap is None:
+            sql, args = "SELECT count(*) FROM chunks_fts WHERE chunks_fts MATCH ?", (match,)
+        else:
+            sql = "SELECT count(*) FROM (SELECT 1 FROM chunks_fts WHERE chunks_fts MATCH ? LIMIT ?)"
+            args = (match, cap)
+        return self._db.execute(sql, args).fetchone()[0]
 
     # Embedding cache -------------------------------------------------------------------------
 

@@ -9,7 +9,7 @@ import pytest
 
 from index.build import ingest_and_index
 from index.errors import CorruptIndexError, IndexNotFound, ModelMismatch
-from index.keyword import fts_query
+from index.keyword import fts_terms
 from index.manifest import VECTORS_FILE, read_manifest
 from index.search import SearchFilters, SearchIndex, asks_across_forces
 
@@ -59,8 +59,8 @@ def test_across_forces_question_shows_each_force_first(search_index: SearchIndex
 
 
 def test_keyword_query_is_safe_from_fts_syntax() -> None:
-    assert fts_query('tuServ" OR (NEAR') == '"tuserv" OR "near"'
-    assert '"violence reduction unit"' in fts_query("VRU funding")
+    assert fts_terms('tuServ" OR (NEAR') == ['"tuserv"', '"near"']
+    assert '"violence reduction unit"' in fts_terms("VRU funding")
 
 
 def test_unknown_mode_names_the_options(search_index: SearchIndex) -> None:
@@ -127,3 +127,39 @@ def test_corrupt_index_file_is_reported_and_rebuild_repairs(
     finally:
         index.close()
     assert read_manifest(home).vectors == sync.vectors
+
+
+def test_terms_in_most_chunks_are_left_out_of_keyword_queries(
+    search_index: SearchIndex, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import index.search as search_module
+
+    monkeypatch.setattr(search_module, "COMMON_TERM_MIN", 5)
+    monkeypatch.setattr(search_module, "COMMON_TERM_SHARE", 0.1)
+    search_index._chunks = None
+    terms = search_index._discriminating(fts_terms("tuServ serious youth violence"))
+    assert '"tuserv"' in terms
+    assert not {'"serious"', '"youth"', '"violence"'} & set(terms)
+    assert search_index._discriminating(['"violence"']) == ['"violence"'], "never left empty"
+
+
+def test_concurrent_filtered_searches_do_not_mix_forces(search_index: SearchIndex) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    def forces_found(force: str) -> set[str | None]:
+        filters = SearchFilters(forces=(force,))
+        found: set[str | None] = set()
+        for _ in range(20):
+            found |= {h.chunk.force for h in search_index.search("outcome 22", 5, filters)}
+        return found
+
+    with ThreadPoolExecutor(4) as pool:
+        results = dict(
+            zip(
+                ["Norfolk", "Cumbria", "West Mercia", "Cleveland"],
+                pool.map(forces_found, ["Norfolk", "Cumbria", "West Mercia", "Cleveland"]),
+                strict=True,
+            )
+        )
+    for force, found in results.items():
+        assert found == {force}
