@@ -191,14 +191,14 @@ class SearchIndex:
         return self.store.keyword_search(" OR ".join(terms), CANDIDATES, allowed)
 
     def _discriminating(self, terms: list[str]) -> list[str]:
-        """Terms without the ones in a large share of all chunks, unless nothing else is left.
+        """Terms without the ones in a large share of all chunks (none in a small corpus).
 
         bm25 gives such terms almost no weight, yet scoring them means reading their whole
-        posting lists: at a million chunks they are what makes a keyword query slow.
+        posting lists: at a million chunks they are what makes a keyword query slow. When every
+        term is that common, the dense side alone ranks the query.
         """
         cap = max(COMMON_TERM_MIN, int(self._chunk_count() * COMMON_TERM_SHARE))
-        kept = [t for t in terms if self.store.keyword_count(t, cap=cap) < cap]
-        return kept or terms
+        return [t for t in terms if self.store.keyword_count(t, cap=cap) < cap]
 
     def _chunk_count(self) -> int:
         if self._chunks is None:

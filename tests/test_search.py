@@ -140,7 +140,8 @@ def test_terms_in_most_chunks_are_left_out_of_keyword_queries(
     terms = search_index._discriminating(fts_terms("tuServ serious youth violence"))
     assert '"tuserv"' in terms
     assert not {'"serious"', '"youth"', '"violence"'} & set(terms)
-    assert search_index._discriminating(['"violence"']) == ['"violence"'], "never left empty"
+    assert search_index._discriminating(['"violence"']) == [], "dense alone ranks it"
+    assert search_index.search("serious youth violence", k=3), "and still finds passages"
 
 
 def test_concurrent_filtered_searches_do_not_mix_forces(search_index: SearchIndex) -> None:
