@@ -36,6 +36,8 @@ def ingest_report(report: Any, sync: Any) -> str:
 
 def documents_table(documents: Sequence[Document]) -> str:
     """One row per document: force, dates, days, within 56 days, form, file."""
+    if not documents:
+        return "No documents in the corpus yet: run `pccqa ingest PATH`."
     header = ("force", "published", "response", "days", "in 56d", "form", "file")
     rows = [header]
     for doc in documents:
