@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from index.embedder import text_hash
+from index.build import embed_with_cache
 from index.keyword import GLOSSARY
 from index.search import SearchIndex
 from index.types import Hit
@@ -30,6 +30,7 @@ RECOMMENDATION_QUOTE_PENALTY = 0.12  # a restated recommendation is not the forc
 TITLE_PENALTY = 0.15  # nor is the inspection's title, which resembles any question on its topic
 SECOND_QUOTE_MARGIN = 0.08
 SENTENCE_CACHE_SIZE = 50_000
+WARM_BATCH = 128
 
 _WORD = re.compile(r"[a-z0-9]+")
 _NEGATION = re.compile(r"\b(?:not|no|never|neither|nor|without|none)\b|n't\b|n’t\b", re.IGNORECASE)
@@ -171,22 +172,9 @@ class EvidenceFinder:
         with self._lock:
             missing = [k for k in dict.fromkeys(keys) if k not in self._vectors]
         if missing:
-            model = self.index.embedder.model
-            hashes = {k: text_hash(k) for k in missing}
-            cached = self.index.store.cached_vectors(model, list(hashes.values()))
-            fresh_keys = [k for k in missing if hashes[k] not in cached]
-            fresh = self.index.embedder.encode_documents(fresh_keys) if fresh_keys else None
-            if fresh is not None:
-                with self.index.store.transaction():
-                    self.index.store.cache_vectors(
-                        model, {hashes[k]: fresh[i].tobytes() for i, k in enumerate(fresh_keys)}
-                    )
+            matrix, _ = embed_with_cache(self.index.store, self.index.embedder, missing)
             with self._lock:
-                for k in missing:
-                    if hashes[k] in cached:
-                        self._vectors[k] = np.frombuffer(cached[hashes[k]], dtype=np.float32)
-                for i, k in enumerate(fresh_keys):
-                    self._vectors[k] = fresh[i]
+                self._vectors.update(zip(missing, matrix, strict=True))
                 while len(self._vectors) > SENTENCE_CACHE_SIZE:
                     self._vectors.popitem(last=False)
         with self._lock:
@@ -209,6 +197,21 @@ class EvidenceFinder:
     def _quotes_title(self, doc_id: str, sentence: Sentence) -> bool:
         title = self._metadata(doc_id).inspection
         return bool(title) and title.lower().rstrip(".") in sentence.key.lower()
+
+
+def warm_sentence_cache(index: SearchIndex, batch: int = WARM_BATCH) -> int:
+    """Embed every sentence not yet in the store's cache; returns how many were embedded.
+
+    `pccqa serve` runs this in the background, so questions over a large corpus soon read only
+    cached vectors while ingestion stays as fast as embedding the chunks alone.
+    """
+    chunk_ids = index.store.chunk_ids()
+    embedded = 0
+    for start in range(0, len(chunk_ids), batch):
+        passages = index.store.passages(chunk_ids[start : start + batch])
+        keys = sorted({s.key for text in passages.values() for s in split_sentences(text)})
+        embedded += embed_with_cache(index.store, index.embedder, keys)[1]
+    return embedded
 
 
 def _coverage(weights: dict[str, float], sentence_stems: set[str]) -> float:

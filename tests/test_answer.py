@@ -111,3 +111,29 @@ def test_every_answer_names_forces_only_with_quotes(engine: QAEngine, question: 
     cited = {c.force for c in answer.citations}
     assert set(answer.forces) <= cited
     assert_citations_verbatim(engine, answer)
+
+
+def test_sentence_cache_warms_once_and_answers_then_need_no_model(
+    tmp_path, corpus_copy, embedder, monkeypatch
+) -> None:
+    from index.build import ingest_and_index
+    from index.search import SearchIndex
+    from qa.evidence import warm_sentence_cache
+
+    home = tmp_path / "home"
+    ingest_and_index([corpus_copy], home)
+    index = SearchIndex.open(home)
+    try:
+        assert warm_sentence_cache(index) > 0
+        assert warm_sentence_cache(index) == 0
+        engine = QAEngine(index)
+        engine.answer("warm the query encoder")
+
+        def no_model(*args, **kwargs):
+            raise AssertionError("a warmed cache should need no document embedding")
+
+        monkeypatch.setattr(index.embedder, "encode_documents", no_model)
+        answer = engine.answer("which forces use tuServ for demographic capture?")
+        assert answer.forces == ("Cambridgeshire",)
+    finally:
+        index.close()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import threading
 from pathlib import Path
 
 import click
@@ -59,6 +60,7 @@ def serve(host: str, port: int, auth_file: Path | None, max_upload_mb: float) ->
     # Set before Gradio is imported: no usage analytics and no version check leave the machine.
     os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
     from qa.chain import QAEngine
+    from qa.evidence import warm_sentence_cache
     from ui.handlers import AppState
     from ui.web import create_app, launch_app
 
@@ -70,6 +72,9 @@ def serve(host: str, port: int, auth_file: Path | None, max_upload_mb: float) ->
             login_required=credentials is not None,
         )
         click.echo(f"Serving {len(state.engine.documents)} documents from {home_dir()}", err=True)
+        threading.Thread(
+            target=warm_sentence_cache, args=(index,), name="warm-sentences", daemon=True
+        ).start()
         launch_app(create_app(state), state, host=host, port=port, auth=credentials)
 
 
