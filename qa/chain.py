@@ -23,7 +23,7 @@ from qa.composer import Gathered, compose
 from qa.evidence import SECOND_QUOTE_MARGIN, Evidence, EvidenceFinder, best_per_force
 from qa.facts import answer_fact
 from qa.question import Question, parse_question
-from qa.types import Answer
+from qa.types import Answer, Citation
 
 PER_FORCE_K = 5
 FORCE_K = 6
@@ -183,20 +183,29 @@ class QAEngine:
         return compose(gathered)
 
     def _verify(self, answer: Answer) -> Answer:
-        """Drop any citation whose quote is not verbatim in its cited span, then its force."""
-        texts = {d.doc_id: d.text for d in self.documents}
+        """Drop any citation whose quote is not verbatim in its cited span, then its force.
+
+        Kept citations get the page their quote is on: a passage may start a page earlier.
+        """
+        by_id = {d.doc_id: d for d in self.documents}
         good = tuple(
-            c
+            _on_quoted_page(c, by_id[c.doc_id])
             for c in answer.citations
-            if c.quote and c.quote in texts.get(c.doc_id, "")[c.char_start : c.char_end]
+            if c.quote
+            and c.doc_id in by_id
+            and c.quote in by_id[c.doc_id].text[c.char_start : c.char_end]
+        )
+        nearest = tuple(
+            _on_quoted_page(c, by_id[c.doc_id]) for c in answer.nearest if c.doc_id in by_id
         )
         if len(good) == len(answer.citations):
-            return answer
+            return replace(answer, citations=good, nearest=nearest)
         dropped = len(answer.citations) - len(good)
         cited = {c.force for c in good}
         return replace(
             answer,
             citations=good,
+            nearest=nearest,
             forces=tuple(f for f in answer.forces if f in cited),
             warnings=(
                 *answer.warnings,
@@ -264,6 +273,14 @@ def _best_single_force(
     if len(best) > 1 and best[0][0] - best[1][0] < SINGULAR_LEAD:
         return {}
     return {best[0][1]: [best[0][2]]}
+
+
+def _on_quoted_page(citation: Citation, document: Document) -> Citation:
+    if not document.pages:
+        return citation
+    start = document.text.find(citation.quote, citation.char_start, citation.char_end)
+    page = document.page_at(start) if start >= 0 else citation.page
+    return replace(citation, page=page)
 
 
 def _dated_within(document: Document, filters: SearchFilters) -> bool:
