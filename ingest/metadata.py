@@ -41,7 +41,7 @@ _MARKDOWN_TITLE = re.compile(rf"^#{{1,6}}[ \t]+(?P<value>{_TITLE_START}[^\n]{{5,
 _PLAIN_TITLE = re.compile(rf"^[ \t*_]*(?P<value>{_TITLE_START}[^\n]{{5,150}}?)[ \t*_]*$", _FLAGS)
 _QUOTED_TITLE = re.compile(rf"[‘“\"'](?P<value>{_TITLE_START}[^’”\"'\n]{{5,200}})[’”\"']", _FLAGS)
 _TITLE_NOISE = re.compile(
-    r"^(?:[\s*_“\"‘']|#\d+|hmicfrs(?:\s+report)?\s*[–—:-]|re\s*:)+|[\s*_.,;:”\"’']+$",
+    r"^(?:[\s*_“\"‘'|]|#\d+|hmicfrs(?:\s+report)?\s*[–—:-]|re\s*:)+|[\s*_.,;:”\"’'|]+$",
     re.IGNORECASE,
 )
 _PUBLISHED_FIELD = re.compile(
@@ -102,7 +102,7 @@ _NOT_A_NAME = re.compile(
     re.IGNORECASE,
 )
 _SIGNED_FIELD = re.compile(
-    r"^[ \t*_]*(?:signed(?:\s+by)?|signatory)[ \t*_]*:[ \t]*(?P<value>.*)$", _FLAGS
+    r"^[ \t*_]*(?:signed(?:\s+by)?|signatory)[ \t*_]*[:|][ \t]*(?P<value>.*)$", _FLAGS
 )
 _SIGNATURE_IMAGE = re.compile(r"signature|^\s*!?\[|\bimage\b", re.IGNORECASE)
 _SIGNATURE_IMAGE_NAME = re.compile(

@@ -355,3 +355,19 @@ def test_signatory_is_a_plain_name_line_before_any_signature_description(
 )
 def test_inspection_title_comes_from_subject_lines_and_quotes(text: str, inspection) -> None:
     assert extract_metadata(text).inspection == inspection
+
+
+def test_form_fields_in_a_word_table_are_read() -> None:
+    """The DOCX loader renders table rows as 'label | value'."""
+    text = (
+        "Police, Fire and Crime Commissioner for Essex: response to HMICFRS\n\n"
+        "Inspection title | PEEL 2023–25: An inspection of Essex Police\n"
+        "Date published | 12 September 2023\n"
+        "Date of response | 30 October 2023\n"
+        "Signed | Roger Hirst\n"
+    )
+    meta = extract_metadata(text, "essex.docx")
+    assert meta.force == "Essex"
+    assert meta.inspection == "PEEL 2023–25: An inspection of Essex Police"
+    assert meta.signatory == "Roger Hirst"
+    assert (meta.published, meta.response_date) == (date(2023, 9, 12), date(2023, 10, 30))
