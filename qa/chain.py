@@ -29,6 +29,7 @@ PER_FORCE_K = 5
 FORCE_K = 6
 GENERAL_K = 10
 NEAREST_K = 5
+NEAREST_MIN_WORDS = 8  # a label such as 'The Terms of Reference included' explains nothing
 MANY_FORCES = 8  # past this many forces, one quote each keeps the answer readable
 SINGULAR_MIN_SEMANTIC = 0.45  # 'which force ...?': the one force's quote must be this close
 SINGULAR_LEAD = 0.03  # ...and this much closer than any other force's
@@ -221,10 +222,13 @@ class QAEngine:
         retriever = PassageRetriever(index=self.index, k=k, filters=filters, diverse=diverse)
         return [document_to_hit(d) for d in retriever.invoke(query)]
 
-    def _nearest(self, plan: _Plan) -> tuple[Any, ...]:
+    def _nearest(self, plan: _Plan) -> tuple[Evidence, ...]:
+        """The closest full sentences, shown under "not an answer" when nothing answers."""
         hits = self._retrieve(plan.question.text, plan.filters, NEAREST_K, diverse=True)
         vector = self.index.query_vector(plan.question.topic)
-        return tuple(self.evidence.score(plan.question, vector, hits, ())[:NEAREST_K])
+        scored = self.evidence.score(plan.question, vector, hits, ())
+        readable = [e for e in scored if len(e.sentence.key.split()) >= NEAREST_MIN_WORDS]
+        return tuple(readable[:NEAREST_K])
 
     def _forces_in(self, filters: SearchFilters) -> list[str]:
         return sorted(
