@@ -175,13 +175,8 @@ def create_app(app: AppState) -> gr.Blocks:
                             rate_button = gr.Button("Save rating", size="sm", elem_id="pq-rate")
                         rate_status = gr.HTML(label="Rating", elem_id="pq-rate-status")
                     with gr.Column(scale=2):
-                        viewer = gr.HTML(
-                            render.notice("Open a source to read it here, at the quoted place."),
-                            elem_id="pq-viewer",
-                            js_on_load=VIEWER_JS,
-                        )
-                        viewer_original = gr.DownloadButton(
-                            "Download the original file", visible=False, size="sm"
+                        viewer, viewer_original = _document_viewer(
+                            "pq-viewer", "Open a source to read it here, at the quoted place."
                         )
             with gr.Tab("Documents", id="documents"):
                 gr.Markdown(
@@ -198,13 +193,8 @@ def create_app(app: AppState) -> gr.Blocks:
                     wrap=True,
                     elem_id="pq-documents",
                 )
-                document_viewer = gr.HTML(
-                    render.notice("Click a row to read the document here."),
-                    elem_id="pq-document-viewer",
-                    js_on_load=VIEWER_JS,
-                )
-                document_original = gr.DownloadButton(
-                    "Download the original file", visible=False, size="sm"
+                document_viewer, document_original = _document_viewer(
+                    "pq-document-viewer", "Click a row to read the document here."
                 )
             with gr.Tab("Compare", id="compare"):
                 gr.Markdown(
@@ -222,10 +212,7 @@ def create_app(app: AppState) -> gr.Blocks:
                 compare_files = gr.File(
                     label="Download the comparison", visible=False, interactive=False
                 )
-                compare_viewer = gr.HTML(elem_id="pq-compare-viewer", js_on_load=VIEWER_JS)
-                compare_original = gr.DownloadButton(
-                    "Download the original file", visible=False, size="sm"
-                )
+                compare_viewer, compare_original = _document_viewer("pq-compare-viewer")
             with gr.Tab("Add documents", id="ingest"):
                 gr.Markdown(
                     f"Add PDF, Word (DOCX), text or web-page (HTML) responses, up to "
@@ -358,6 +345,13 @@ def _download(path: Any) -> Any:
 
 def _inspection_choices(inspections: list[str]) -> list[tuple[str, str]]:
     return [("All inspections", ""), *((name, name) for name in inspections)]
+
+
+def _document_viewer(elem_id: str, prompt: str = "") -> tuple[gr.HTML, gr.DownloadButton]:
+    """A panel showing a document at its quoted place, with the original file to download."""
+    viewer = gr.HTML(render.notice(prompt) if prompt else "", elem_id=elem_id, js_on_load=VIEWER_JS)
+    original = gr.DownloadButton("Download the original file", visible=False, size="sm")
+    return viewer, original
 
 
 def launch_app(
