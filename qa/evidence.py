@@ -32,6 +32,7 @@ TITLE_PENALTY = 0.15  # nor is the inspection's title, which resembles any quest
 SECOND_QUOTE_MARGIN = 0.08
 SENTENCE_CACHE_SIZE = 50_000
 WARM_BATCH = 128
+PHRASE_WEIGHT_SHARE = 0.8  # two rare words this close in weight, adjacent in the question
 
 _WORD = re.compile(r"[a-z0-9]+")
 _NEGATION = re.compile(r"\b(?:not|no|never|neither|nor|without|none)\b|n't\b|n’t\b", re.IGNORECASE)
@@ -133,6 +134,7 @@ class EvidenceFinder:
         }
         rarest = max(weights.values(), default=0.0)
         key_terms = {term for term, weight in weights.items() if weight >= rarest - 1e-9}
+        key_phrase = _key_phrase(question.focus_terms, question.text, weights)
         anchor_patterns = [_anchor_pattern(a) for a in anchors]
         seen: set[tuple[str, int]] = set()
         scored = []
@@ -157,7 +159,9 @@ class EvidenceFinder:
                 bar = ANCHORED_SUPPORT_MIN if anchored else SUPPORT_MIN
                 supports = supports and total >= bar
                 # Most of the question's weight, including its rarest word, or a paraphrase.
-                holds_key = bool(key_terms & present)
+                holds_key = bool(key_terms & present) and (
+                    key_phrase is None or bool(key_phrase.search(sentence.key))
+                )
                 supports = supports and ((coverage >= MIN_COVERAGE and holds_key) or paraphrase)
                 # "Norfolk was not one of the forces inspected" answers "which were", negatively.
                 supports = supports and (asks_negative or not _NEGATION.search(sentence.key))
@@ -231,6 +235,32 @@ def _terms_present(
         for term in weights
         if term in sentence_stems or any(p.search(sentence) for p in alternatives.get(term, ()))
     }
+
+
+def _key_phrase(
+    terms: Sequence[str], question: str, weights: dict[str, float]
+) -> re.Pattern[str] | None:
+    """When the question's two rarest words are a phrase ('needs assessment'), a pattern for it.
+
+    A sentence must then hold them together (one word may come between: 'Child Criminal
+    Exploitation'), so "police need strong partnerships" is no evidence of a needs assessment.
+    """
+    ranked = sorted(terms, key=lambda t: weights.get(stem(t), 0.0), reverse=True)
+    if len(ranked) < 2:
+        return None
+    first, second = ranked[0], ranked[1]
+    if weights.get(stem(second), 0.0) < PHRASE_WEIGHT_SHARE * weights.get(stem(first), 0.0):
+        return None
+    for a, b in ((first, second), (second, first)):
+        if re.search(rf"\b{re.escape(a)}\W+{re.escape(b)}\b", question, re.IGNORECASE):
+            return re.compile(rf"\b{_any_form(a)}\W+(?:\w+\W+)?{_any_form(b)}", re.IGNORECASE)
+    return None
+
+
+def _any_form(term: str) -> str:
+    """A regex for a word by its stem or any glossary form ('rms', 'records management system')."""
+    others = [re.escape(f) for f in _forms(term) if f.lower() != term.lower()]
+    return "(?:" + "|".join([rf"{re.escape(stem(term))}\w*", *others]) + ")"
 
 
 def _forms_match(term: str) -> str:

@@ -137,3 +137,10 @@ def test_sentence_cache_warms_once_and_answers_then_need_no_model(
         assert answer.forces == ("Cambridgeshire",)
     finally:
         index.close()
+
+
+def test_a_rare_phrase_must_appear_as_a_phrase(engine: QAEngine) -> None:
+    """Norfolk says "police need strong partnerships": no needs assessment there."""
+    answer = engine.answer("Which forces mention a needs assessment for serious violence?")
+    assert set(answer.forces) == {"Cambridgeshire", "Cumbria", "West Mercia"}
+    assert all("ssessment" in c.quote for c in answer.citations)
