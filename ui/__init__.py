@@ -1,0 +1,3 @@
+"""Answer -> people: the `pccqa` CLI and the Gradio web UI, sharing ui.format."""
+
+__all__: list[str] = []
