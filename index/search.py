@@ -173,7 +173,7 @@ class SearchIndex:
             if cid in chunks
         ]
         if diverse if diverse is not None else asks_across_forces(query):
-            hits = _one_per_force_first(hits)
+            hits = each_force_first(hits)
         return hits[:k]
 
     def _dense(
@@ -215,7 +215,7 @@ def reciprocal_rank_fusion(*rankings: list[tuple[int, float]]) -> list[tuple[int
     return sorted(scores.items(), key=lambda item: item[1], reverse=True)
 
 
-def _one_per_force_first(hits: list[Hit]) -> list[Hit]:
+def each_force_first(hits: list[Hit]) -> list[Hit]:
     """Each force's best passage before any force's second, keeping order within each round."""
     rounds: dict[str | None, int] = {}
     ranked = []

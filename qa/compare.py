@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from index.search import SearchFilters, SearchIndex
+from index.search import SearchFilters, SearchIndex, each_force_first
 from index.types import Hit
 from ingest.sentences import Sentence, split_sentences
 from ingest.types import Chunk, Document
@@ -277,18 +277,13 @@ def similar_passages(
     # Naming the forces explicitly stops a force named in the text from narrowing the search.
     filters = SearchFilters(forces=forces)
     hits = index.search(text, k=SIMILAR_CANDIDATES, filters=filters, mode="dense", diverse=False)
-    practice = [h for h in hits if not _mostly_quoted(index, h.chunk)]
-    rounds: dict[str | None, int] = {}
-    ranked = []
-    for position, hit in enumerate(practice):
-        rounds[hit.chunk.force] = rounds.get(hit.chunk.force, 0) + 1
-        ranked.append((rounds[hit.chunk.force], position, hit))
-    return [hit for *_, hit in sorted(ranked, key=lambda item: item[:2])][:k]
+    documents = {d: index.store.document(d) for d in {h.chunk.doc_id for h in hits}}
+    practice = [h for h in hits if not _mostly_quoted(documents[h.chunk.doc_id], h.chunk)]
+    return each_force_first(practice)[:k]
 
 
-def _mostly_quoted(index: SearchIndex, chunk: Chunk) -> bool:
+def _mostly_quoted(document: Document | None, chunk: Chunk) -> bool:
     """A passage that mostly quotes or restates recommendations shows no force's practice."""
-    document = index.store.document(chunk.doc_id)
     if document is None:
         return False
     wordings = [r.text for r in document.metadata.recommendations]
