@@ -65,3 +65,18 @@ def corpus_copy(tmp_path: Path) -> Path:
 def artifacts() -> Path:
     ARTIFACTS.mkdir(exist_ok=True)
     return ARTIFACTS
+
+
+def write_pdf(
+    path: Path, pages: tuple[str, ...], font_size: int = 12, line_height: int = 8
+) -> Path:
+    """A small real PDF with a text layer, one page per string."""
+    from fpdf import FPDF
+
+    pdf = FPDF()
+    pdf.set_font("Helvetica", size=font_size)
+    for text in pages:
+        pdf.add_page()
+        pdf.multi_cell(0, line_height, text)
+    pdf.output(str(path))
+    return path

@@ -26,6 +26,8 @@ from ingest.errors import (
 from ingest.loaders import MAX_FILE_BYTES, SUPPORTED_SUFFIXES, load_file
 from ingest.types import LoadedText
 
+from .conftest import write_pdf
+
 CORPUS = Path(__file__).resolve().parent.parent / "corpus"
 PAGE_TEXTS = (
     "Page one: knife crime in Norfolk.",
@@ -54,13 +56,7 @@ HTML_PAGE = """<!doctype html>
 
 
 def _text_pdf(path: Path, pages: tuple[str, ...] = PAGE_TEXTS) -> Path:
-    pdf = FPDF()
-    pdf.set_font("Helvetica", size=12)
-    for text in pages:
-        pdf.add_page()
-        pdf.multi_cell(0, 10, text)
-    pdf.output(str(path))
-    return path
+    return write_pdf(path, pages, line_height=10)
 
 
 def _encrypted_pdf(path: Path, user_password: str) -> Path:

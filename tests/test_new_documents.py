@@ -6,7 +6,7 @@ import shutil
 
 import pytest
 
-from .conftest import CORPUS
+from .conftest import CORPUS, write_pdf
 
 KENT_PAGES = (
     """Office of the Police and Crime Commissioner for Kent
@@ -45,8 +45,6 @@ Police and Crime Commissioner for Kent""",
 
 @pytest.fixture(scope="module")
 def kent_engine(tmp_path_factory: pytest.TempPathFactory, embedder):
-    from fpdf import FPDF
-
     from index.build import ingest_and_index
     from index.search import SearchIndex
     from qa.chain import QAEngine
@@ -54,12 +52,7 @@ def kent_engine(tmp_path_factory: pytest.TempPathFactory, embedder):
     folder = tmp_path_factory.mktemp("corpus")
     for path in CORPUS.glob("*.txt"):
         shutil.copy(path, folder)
-    pdf = FPDF()
-    pdf.set_font("Helvetica", size=11)
-    for text in KENT_PAGES:
-        pdf.add_page()
-        pdf.multi_cell(0, 6, text)
-    pdf.output(str(folder / "kent-stalking-letter.pdf"))
+    write_pdf(folder / "kent-stalking-letter.pdf", KENT_PAGES, font_size=11, line_height=6)
     home = tmp_path_factory.mktemp("home")
     report, _ = ingest_and_index([folder], home)
     assert not report.failed

@@ -37,6 +37,8 @@ from ui.handlers import (
     similar_to,
 )
 
+from .conftest import write_pdf
+
 TUSERV = "which forces use tuServ for demographic capture?"
 NOTHING = "how many pigeons live in Cumbria?"
 XSS = '<script>alert("x")</script><img src=x onerror=alert(1)>'
@@ -47,19 +49,6 @@ NEW_RESPONSE_PAGES = (
     "Recommendation 1\n\nKent Police has introduced the Kestrel triage protocol for young "
     "people at risk of serious violence.",
 )
-
-
-def write_pdf(path: Path, pages: tuple[str, ...]) -> Path:
-    """A small real PDF, one page per string."""
-    from fpdf import FPDF
-
-    pdf = FPDF()
-    pdf.set_font("Helvetica", size=12)
-    for text in pages:
-        pdf.add_page()
-        pdf.multi_cell(0, 8, text)
-    pdf.output(str(path))
-    return path
 
 
 def copy_home(source: Path, target: Path) -> Path:
