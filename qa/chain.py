@@ -92,8 +92,9 @@ class QAEngine:
         )
 
     def refresh(self) -> None:
-        """Forget cached documents after an ingest."""
+        """Forget cached documents and corpus statistics after an ingest."""
         self._documents = None
+        self.evidence.forget()
         self.index.refresh()
 
     @property

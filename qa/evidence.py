@@ -32,6 +32,7 @@ TITLE_PENALTY = 0.15  # nor is the inspection's title, which resembles any quest
 SECOND_QUOTE_MARGIN = 0.08
 SENTENCE_CACHE_SIZE = 50_000
 WARM_BATCH = 128
+WEIGHTS_CACHE_SIZE = 256
 PHRASE_WEIGHT_SHARE = 0.8  # two rare words this close in weight, adjacent in the question
 
 _WORD = re.compile(r"[a-z0-9]+")
@@ -82,6 +83,7 @@ class EvidenceFinder:
         self._vectors: OrderedDict[str, np.ndarray] = OrderedDict()
         self._lock = threading.Lock()
         self._metadata_cache: dict[str, DocumentMetadata] = {}
+        self._weights: dict[tuple[str, ...], dict[str, float]] = {}
 
     def missing_anchors(self, question: Question) -> list[str]:
         """Key terms of the question that no passage in the corpus contains at all."""
@@ -90,14 +92,27 @@ class EvidenceFinder:
     def _corpus_has(self, term: str) -> bool:
         return bool(self.index.store.keyword_search(_forms_match(term), 1))
 
+    def forget(self) -> None:
+        """Drop corpus statistics after an ingest."""
+        self._weights.clear()
+
     def term_weights(self, terms: Sequence[str]) -> dict[str, float]:
-        """IDF of each term over the corpus's chunks: rare words decide what a question is about."""
-        total = max(self.index.store.chunk_count(), 1)
-        weights = {}
-        for term in terms:
-            frequency = self.index.store.keyword_count(_forms_match(term))
-            weights[stem(term)] = math.log((total + 1) / (frequency + 0.5))
-        return weights
+        """IDF of each term over the corpus's chunks: rare words decide what a question is about.
+
+        Remembered per question: a which-forces answer scores every force with the same terms.
+        """
+        key = tuple(terms)
+        if key not in self._weights:
+            if len(self._weights) >= WEIGHTS_CACHE_SIZE:
+                self._weights.clear()
+            total = max(self.index.store.chunk_count(), 1)
+            self._weights[key] = {
+                stem(term): math.log(
+                    (total + 1) / (self.index.store.keyword_count(_forms_match(term)) + 0.5)
+                )
+                for term in terms
+            }
+        return self._weights[key]
 
     def score(
         self,
