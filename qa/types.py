@@ -41,7 +41,10 @@ class Answer:
     """An answer: prose with [n] markers, the forces it names, citations, and what was not found.
 
     `abstained` is True when no response in the corpus answers the question; `nearest` then holds
-    passages shown only as "nearest, not an answer".
+    passages shown only as "nearest, not an answer". `related` holds evidence from forces whose
+    response is close to the question but does not clearly state the answer ("possibly
+    relevant, not confirmed"), so a missed force is visible instead of silently absent.
+    `searched_for` is the question as searched when typo correction changed it.
     """
 
     question: str
@@ -56,6 +59,9 @@ class Answer:
     warnings: tuple[str, ...] = ()
     elapsed_ms: float = 0.0
     filters: dict[str, Any] = field(default_factory=dict)
+    related_forces: tuple[str, ...] = ()
+    related: tuple[Citation, ...] = ()
+    searched_for: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -71,4 +77,7 @@ class Answer:
             "warnings": list(self.warnings),
             "elapsed_ms": round(self.elapsed_ms, 1),
             "filters": self.filters,
+            "related_forces": list(self.related_forces),
+            "related": [c.to_dict() for c in self.related],
+            "searched_for": self.searched_for,
         }
