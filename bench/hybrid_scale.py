@@ -30,7 +30,7 @@ from index.vectors import VectorIndex, set_threads
 from ingest.sentences import split_sentences
 from ingest.store import CorpusStore
 from ingest.types import Chunk, Document
-from qa.evaluate import load_questions
+from qa.evaluate import DATA, load_questions
 
 CHUNKS_PER_DOCUMENT = 100
 SENTENCES_PER_CHUNK = 4
@@ -74,7 +74,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
     rng = np.random.default_rng(SEED)
-    questions = [q.question for q in load_questions()][: args.queries]
+    questions = [q.question for q in load_questions(DATA / "seeds_dev.jsonl")][: args.queries]
     with tempfile.TemporaryDirectory() as folder:
         started = time.perf_counter()
         store = synthetic_store(Path(folder) / "corpus.sqlite3", args.size, rng)

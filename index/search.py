@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import date
 from pathlib import Path
@@ -18,6 +19,7 @@ from index.types import Hit
 from index.vectors import VectorIndex
 from ingest.forces import forces_mentioned
 from ingest.store import CorpusStore
+from ingest.types import Chunk, Document
 
 TOP_K = 8
 CANDIDATES = 50
@@ -110,6 +112,19 @@ class SearchIndex:
         if not self._known_forces:
             self._known_forces = self.store.forces()
         return self._known_forces
+
+    def documents(self) -> list[Document]:
+        """Every document of the corpus, duplicates included (they say which they copy)."""
+        return self.store.documents()
+
+    def all_chunks(self) -> list[Chunk]:
+        return self.store.chunks()
+
+    def embed_texts(self, texts: Sequence[str]) -> np.ndarray:
+        """Normalised vectors for texts, read from the embedding cache where it has them."""
+        from index.build import embed_with_cache
+
+        return embed_with_cache(self.store, self.embedder, texts)[0]
 
     def forces_in_query(self, query: str) -> tuple[str, ...]:
         """Forces of the corpus that the query names ('what did Norfolk say ...')."""

@@ -1,11 +1,13 @@
-"""Score the answerer on the dev questions: retrieval, forces named, evidence quoted, abstention."""
+"""Score answers against a question set, per question kind, beside the baselines' answers.
+
+Every system (ours, BM25's top-3, the tutorial retriever's top-3) is turned into the same
+`Prediction` per question and scored by the same code, so the figures are comparable.
+"""
 
 from __future__ import annotations
 
 import json
 import re
-import time
-import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -15,7 +17,7 @@ import numpy as np
 
 from qa.types import Answer, Citation
 
-DEV_QUESTIONS = Path(__file__).resolve().parent / "data" / "dev_questions.jsonl"
+DATA = Path(__file__).resolve().parent / "data"
 KINDS = ("which_forces", "force", "compare", "metadata", "fact", "unanswerable")
 RECALL_DEPTH = 5
 LATENCY_PERCENTILES = (50, 95)
@@ -29,18 +31,21 @@ _REQUIRED = {
     "evidence": list,
     "answerable": bool,
 }
-_OPTIONAL = {"tags": list}
+_OPTIONAL = {"tags": list, "reworded": str, "typo": str, "notes": str}
 _WHITESPACE = re.compile(r"\s+")
-_NOTHING = ""
 
 
 class QuestionSetError(ValueError):
-    """A line of a question file that does not describe a dev question."""
+    """A line of a question file that does not describe an evaluation question."""
 
 
 @dataclass(frozen=True, slots=True)
 class EvalQuestion:
-    """A dev question with the forces, documents and verbatim phrases a correct answer needs."""
+    """A question with the forces, documents and verbatim phrases a correct answer needs.
+
+    `reworded` and `typo` are the same question asked another way, written with it, so answers
+    can be checked for depending on the exact words.
+    """
 
     id: str
     question: str
@@ -50,17 +55,44 @@ class EvalQuestion:
     evidence: tuple[str, ...]
     answerable: bool
     tags: tuple[str, ...] = ()
+    reworded: str | None = None
+    typo: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {key: list(v) if isinstance(v, tuple) else v for key, v in asdict(self).items()}
 
 
 @dataclass(frozen=True, slots=True)
-class Retrieval:
-    """How well a ranker put the expected documents near the top (answerable questions only)."""
+class Prediction:
+    """What one system said for one question, in the terms every metric reads."""
 
+    forces: tuple[str, ...]
+    abstained: bool
+    ranked_documents: tuple[str, ...] = ()
+    cited_documents: tuple[str, ...] = ()
+    quotes: tuple[str, ...] = ()
+    unverified_quotes: int = 0
+    latency_ms: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class KindScores:
+    """One system's scores over one question kind (or all); None: nothing to measure it on."""
+
+    questions: int
+    force_precision: float | None
+    force_recall: float | None
+    force_f1: float | None
+    exact_set: float | None
+    abstention: float | None
+    false_abstention: float | None
+    evidence_hits: float | None
+    citation_precision: float | None
     recall_at_5: float | None
-    mrr: float | None
+    latency_p50_ms: float | None
+    latency_p95_ms: float | None
+    citations: int = 0
+    unverified_quotes: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,50 +106,52 @@ class Failure:
 
 @dataclass(frozen=True, slots=True)
 class EvalReport:
-    """Every score of one evaluation run; None means the run had nothing to measure it on."""
+    """Every system's scores by kind, the variants' overall scores, and our failures."""
 
-    questions: int
-    answerable: int
-    retrieval: Retrieval
-    baseline: Retrieval | None
-    force_precision: float | None
-    force_recall: float | None
-    force_f1: float | None
-    evidence_hit_rate: float | None
-    abstention_accuracy: float | None
-    false_abstentions: int
-    citations_checked: int
-    unverified_quotes: int
-    latency_p50_ms: float
-    latency_p95_ms: float
-    failures: tuple[Failure, ...]
+    question_set: str
+    corpus: str
+    documents: int
+    forces: int
+    scores: dict[str, dict[str, KindScores]]
+    variants: dict[str, dict[str, KindScores]] = field(default_factory=dict)
+    failures: tuple[Failure, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
     def table(self) -> str:
-        """Our scores beside the baseline's, one metric a row, for the terminal and the README."""
-        base = self.baseline
-        rows = [
-            ("Recall@5 (documents)", self.retrieval.recall_at_5, base and base.recall_at_5),
-            ("MRR (documents)", self.retrieval.mrr, base and base.mrr),
-            ("Force precision", self.force_precision, None),
-            ("Force recall", self.force_recall, None),
-            ("Force F1", self.force_f1, None),
-            ("Evidence hit rate", self.evidence_hit_rate, None),
-            ("Abstention accuracy", self.abstention_accuracy, None),
-            ("False abstentions", self.false_abstentions, None),
-            (f"Unverified quotes (of {self.citations_checked})", self.unverified_quotes, None),
-            ("Latency p50 (ms)", self.latency_p50_ms, None),
-            ("Latency p95 (ms)", self.latency_p95_ms, None),
+        """Per kind, ours beside each baseline: the figures a person compares."""
+        systems = list(self.scores)
+        lines = [
+            f"{self.question_set}: {self.documents} documents, {self.forces} forces"
+            f" ({self.corpus})",
+            "",
+            _row("kind (questions)", [f"{s} F1/exact/abst/false-abst" for s in systems]),
         ]
-        width = max(len(name) for name, _, _ in rows)
-        lines = [f"{'metric':<{width}}  {'ours':>8}  {'baseline':>8}"]
-        lines += [f"{n:<{width}}  {_cell(ours):>8}  {_cell(b):>8}" for n, ours, b in rows]
+        for kind in self.scores[systems[0]]:
+            first = self.scores[systems[0]][kind]
+            cells = [_kind_cell(self.scores[s][kind]) for s in systems]
+            lines.append(_row(f"{kind} ({first.questions})", cells))
+        ours = self.scores[systems[0]]["all"]
+        lines += [
+            "",
+            f"ours: evidence hits {_num(ours.evidence_hits)}, citation precision "
+            f"{_num(ours.citation_precision)}, unverified quotes {ours.unverified_quotes} of "
+            f"{ours.citations}, recall@5 {_num(ours.recall_at_5)}, latency p50/p95 "
+            f"{_num(ours.latency_p50_ms, 0)}/{_num(ours.latency_p95_ms, 0)} ms",
+        ]
+        if self.variants:
+            lines += ["", _row("variant (answerable F1 / abstention)", systems)]
+            for name, by_system in self.variants.items():
+                cells = [
+                    f"{_num(by_system[s].force_f1)} / {_num(by_system[s].abstention)}"
+                    for s in systems
+                ]
+                lines.append(_row(name, cells))
         return "\n".join(lines)
 
 
-def load_questions(path: Path | str = DEV_QUESTIONS) -> list[EvalQuestion]:
+def load_questions(path: Path | str) -> list[EvalQuestion]:
     """Read a JSONL question file, refusing any bad line with its number and the fix."""
     questions: list[EvalQuestion] = []
     seen: set[str] = set()
@@ -136,119 +170,108 @@ def load_questions(path: Path | str = DEV_QUESTIONS) -> list[EvalQuestion]:
     return questions
 
 
-def evaluate(
-    questions: Sequence[EvalQuestion],
-    *,
-    answer_fn: Callable[[EvalQuestion], Answer],
-    rank_fn: Callable[[str], list[str]],
+def prediction_from_answer(
+    answer: Answer,
+    ranked_documents: Sequence[str],
     source_text: Callable[[str], str],
-    baseline_rank_fn: Callable[[str], list[str]] | None = None,
-) -> EvalReport:
-    """Answer and rank every question, then score; `source_text(doc_id)` checks each quote."""
-    if not questions:
-        raise ValueError("no questions to evaluate")
-    answer_fn(questions[0])  # warm-up: model loads and caches stay out of the latencies
-    answers: list[Answer] = []
-    latencies: list[float] = []
-    for question in questions:
-        started = time.perf_counter()
-        answers.append(answer_fn(question))
-        latencies.append((time.perf_counter() - started) * 1000.0)
-    answerable = [q for q in questions if q.answerable]
-    ranked = _rank_all(rank_fn, answerable)
-    tally = _Tally()
-    for question, answer in zip(questions, answers, strict=True):
-        tally.add(question, answer, ranked.get(question.id, []), source_text)
-    tp, fp, fn = tally.true_pos, tally.false_pos, tally.false_neg
-    return EvalReport(
-        questions=len(questions),
-        answerable=len(answerable),
-        retrieval=_retrieval(answerable, ranked),
-        baseline=(
-            None
-            if baseline_rank_fn is None
-            else _retrieval(answerable, _rank_all(baseline_rank_fn, answerable))
-        ),
-        force_precision=_ratio(tp, tp + fp),
-        force_recall=_ratio(tp, tp + fn),
-        force_f1=_ratio(2 * tp, 2 * tp + fp + fn),
-        evidence_hit_rate=_ratio(tally.evidence_found, tally.evidence_total),
-        abstention_accuracy=_ratio(tally.correct_abstentions, len(questions) - len(answerable)),
-        false_abstentions=tally.false_abstentions,
-        citations_checked=tally.citations_checked,
-        unverified_quotes=tally.unverified_quotes,
-        latency_p50_ms=float(np.percentile(latencies, LATENCY_PERCENTILES[0])),
-        latency_p95_ms=float(np.percentile(latencies, LATENCY_PERCENTILES[1])),
-        failures=tuple(sorted(tally.failures, key=lambda f: f.question_id)),
+    latency_ms: float | None = None,
+) -> Prediction:
+    """Our answer in the metrics' terms; each quote is checked verbatim in its cited span."""
+    shown = (*answer.citations, *answer.related, *answer.nearest)
+    return Prediction(
+        forces=answer.forces,
+        abstained=answer.abstained or not answer.forces,
+        ranked_documents=tuple(ranked_documents),
+        cited_documents=tuple(c.file_name for c in answer.citations),
+        quotes=tuple(c.quote for c in answer.citations),
+        unverified_quotes=sum(_quote_problem(c, source_text) is not None for c in shown),
+        latency_ms=latency_ms,
     )
 
 
-@dataclass
-class _Tally:
-    """Running counts over the answers, and the failures that explain the misses."""
+def score(
+    questions: Sequence[EvalQuestion], predictions: Sequence[Prediction]
+) -> dict[str, KindScores]:
+    """Scores for each kind present, then for all questions together."""
+    pairs = list(zip(questions, predictions, strict=True))
+    by_kind: dict[str, list[tuple[EvalQuestion, Prediction]]] = {}
+    for question, prediction in pairs:
+        by_kind.setdefault(question.kind, []).append((question, prediction))
+    result = {kind: _score(by_kind[kind]) for kind in KINDS if kind in by_kind}
+    result["all"] = _score(pairs)
+    return result
 
-    true_pos: int = 0
-    false_pos: int = 0
-    false_neg: int = 0
-    evidence_found: int = 0
-    evidence_total: int = 0
-    correct_abstentions: int = 0
-    false_abstentions: int = 0
-    citations_checked: int = 0
-    unverified_quotes: int = 0
-    failures: list[Failure] = field(default_factory=list)
 
-    def add(
-        self,
-        question: EvalQuestion,
-        answer: Answer,
-        ranked: list[str],
-        source_text: Callable[[str], str],
-    ) -> None:
-        for citation in (*answer.citations, *answer.nearest):
-            self.citations_checked += 1
-            problem = _quote_problem(citation, source_text)
-            if problem:
-                self.unverified_quotes += 1
-                self._fail(question, "quote", f"[{citation.number}] {problem}")
-        if not question.answerable:
-            self.correct_abstentions += int(answer.abstained)
-            if not answer.abstained:
-                self._fail(question, "abstention", "answered, should have abstained")
-            return
-        if answer.abstained:
-            self.false_abstentions += 1
-            self._fail(question, "false_abstention", "abstained on an answerable question")
-        missing = [d for d in question.expected_documents if d not in ranked[:RECALL_DEPTH]]
-        if missing:
-            self._fail(question, "retrieval", f"not in top {RECALL_DEPTH}: {missing}")
-        self._forces(question, answer)
-        quoted = _normalise(" ".join(c.quote for c in answer.citations))
-        lost = [p for p in question.evidence if _normalise(p) not in quoted]
-        self.evidence_total += len(question.evidence)
-        self.evidence_found += len(question.evidence) - len(lost)
+def failures(
+    questions: Sequence[EvalQuestion], predictions: Sequence[Prediction]
+) -> tuple[Failure, ...]:
+    """Every miss of every question, with the reason, for the person improving the answers."""
+    found: list[Failure] = []
+    for q, p in zip(questions, predictions, strict=True):
+        if p.unverified_quotes:
+            found.append(Failure(q.id, "quote", f"{p.unverified_quotes} quote(s) not verbatim"))
+        if not q.answerable:
+            if not p.abstained:
+                found.append(Failure(q.id, "abstention", f"answered {list(p.forces)}"))
+            continue
+        if p.abstained:
+            found.append(Failure(q.id, "false_abstention", "abstained on an answerable question"))
+            continue
+        expected = {f.casefold() for f in q.expected_forces}
+        named = {f.casefold() for f in p.forces}
+        if expected != named:
+            missing = sorted(f for f in q.expected_forces if f.casefold() not in named)
+            extra = sorted(f for f in p.forces if f.casefold() not in expected)
+            found.append(Failure(q.id, "forces", f"missing {missing}, extra {extra}"))
+        quoted = _normalise(" ".join(p.quotes))
+        lost = [e for e in q.evidence if _normalise(e) not in quoted]
         if lost:
-            self._fail(question, "evidence", f"not quoted: {lost}")
-
-    def _forces(self, question: EvalQuestion, answer: Answer) -> None:
-        expected = {f.casefold(): f for f in question.expected_forces}
-        named = {f.casefold(): f for f in answer.forces}
-        extra = sorted(named[f] for f in named.keys() - expected.keys())
-        absent = sorted(expected[f] for f in expected.keys() - named.keys())
-        self.true_pos += len(expected.keys() & named.keys())
-        self.false_pos += len(extra)
-        self.false_neg += len(absent)
-        if extra or absent:
-            self._fail(question, "forces", f"missing {absent}, extra {extra}")
-
-    def _fail(self, question: EvalQuestion, metric: str, reason: str) -> None:
-        self.failures.append(Failure(question.id, metric, reason))
+            found.append(Failure(q.id, "evidence", f"not quoted: {lost}"))
+    return tuple(found)
 
 
-def _rank_all(
-    rank_fn: Callable[[str], list[str]], questions: Sequence[EvalQuestion]
-) -> dict[str, list[str]]:
-    return {q.id: list(dict.fromkeys(rank_fn(q.question))) for q in questions}
+def _score(pairs: Sequence[tuple[EvalQuestion, Prediction]]) -> KindScores:
+    answerable = [(q, p) for q, p in pairs if q.answerable]
+    unanswerable = [p for q, p in pairs if not q.answerable]
+    precision, recall, f1, exact = [], [], [], []
+    evidence_found = evidence_total = cited_right = cited = 0
+    recall_at_5 = []
+    for q, p in answerable:
+        expected = {f.casefold() for f in q.expected_forces}
+        named = {f.casefold() for f in p.forces} if not p.abstained else set()
+        right = len(expected & named)
+        if named:
+            precision.append(right / len(named))
+        recall.append(right / len(expected) if expected else float(not named))
+        f1.append(2 * right / (len(expected) + len(named)) if expected or named else 1.0)
+        exact.append(float(expected == named))
+        quoted = _normalise(" ".join(p.quotes))
+        evidence_total += len(q.evidence) if p.quotes else 0
+        evidence_found += sum(_normalise(e) in quoted for e in q.evidence) if p.quotes else 0
+        cited += len(p.cited_documents)
+        cited_right += sum(d in q.expected_documents for d in p.cited_documents)
+        if q.expected_documents and p.ranked_documents:
+            top = p.ranked_documents[:RECALL_DEPTH]
+            recall_at_5.append(
+                sum(d in top for d in q.expected_documents) / len(q.expected_documents)
+            )
+    latencies = [p.latency_ms for _, p in pairs if p.latency_ms is not None]
+    return KindScores(
+        questions=len(pairs),
+        force_precision=_mean(precision),
+        force_recall=_mean(recall),
+        force_f1=_mean(f1),
+        exact_set=_mean(exact),
+        abstention=_mean([float(p.abstained) for p in unanswerable]),
+        false_abstention=_mean([float(p.abstained) for _, p in answerable]),
+        evidence_hits=evidence_found / evidence_total if evidence_total else None,
+        citation_precision=cited_right / cited if cited else None,
+        recall_at_5=_mean(recall_at_5),
+        latency_p50_ms=_percentile(latencies, LATENCY_PERCENTILES[0]),
+        latency_p95_ms=_percentile(latencies, LATENCY_PERCENTILES[1]),
+        citations=cited,
+        unverified_quotes=sum(p.unverified_quotes for _, p in pairs),
+    )
 
 
 def _parse(line: str) -> EvalQuestion:
@@ -289,28 +312,9 @@ def _parse(line: str) -> EvalQuestion:
         tuple(data["evidence"]),
         data["answerable"],
         tuple(data.get("tags", ())),
+        data.get("reworded"),
+        data.get("typo"),
     )
-
-
-def _retrieval(questions: Sequence[EvalQuestion], ranked: dict[str, list[str]]) -> Retrieval:
-    """Recall@5 and MRR by ranx (imported here: numba compiles it on first use, seconds)."""
-    if not questions:
-        return Retrieval(None, None)
-    from ranx import Qrels, Run
-    from ranx import evaluate as ranx_evaluate
-
-    qrels = Qrels({q.id: dict.fromkeys(q.expected_documents, 1) for q in questions})
-    run = Run({q.id: _scored(ranked[q.id]) for q in questions})
-    with warnings.catch_warnings():
-        # ranx's own numba kernels warn about an index cast that cannot matter at this size.
-        warnings.filterwarnings("ignore", message="unsafe cast")
-        scores = ranx_evaluate(qrels, run, [f"recall@{RECALL_DEPTH}", "mrr"])
-    return Retrieval(float(scores[f"recall@{RECALL_DEPTH}"]), float(scores["mrr"]))
-
-
-def _scored(names: list[str]) -> dict[str, float]:
-    """Scores falling with rank; ranx needs one document per query, so nothing ranks a blank."""
-    return {name: float(len(names) - i) for i, name in enumerate(names)} or {_NOTHING: 0.0}
 
 
 def _quote_problem(citation: Citation, source_text: Callable[[str], str]) -> str | None:
@@ -330,11 +334,21 @@ def _normalise(text: str) -> str:
     return _WHITESPACE.sub(" ", text).strip().casefold()
 
 
-def _ratio(part: int, whole: int) -> float | None:
-    return part / whole if whole else None
+def _mean(values: Sequence[float]) -> float | None:
+    return float(np.mean(values)) if values else None
 
 
-def _cell(value: float | int | None) -> str:
-    if value is None:
-        return "–"
-    return str(value) if isinstance(value, int) else f"{value:.3f}"
+def _percentile(values: Sequence[float], q: int) -> float | None:
+    return float(np.percentile(values, q)) if values else None
+
+
+def _num(value: float | None, digits: int = 2) -> str:
+    return "–" if value is None else f"{value:.{digits}f}"
+
+
+def _kind_cell(s: KindScores) -> str:
+    return "/".join(_num(v) for v in (s.force_f1, s.exact_set, s.abstention, s.false_abstention))
+
+
+def _row(first: str, cells: Sequence[str]) -> str:
+    return f"{first:<34}" + "".join(f"  {c:>28}" for c in cells)

@@ -1,25 +1,32 @@
-"""The dev question set is true to the corpus, and the evaluation metrics count what they say."""
+"""The seeds question set is true to its corpus, and the evaluation metrics count what they say."""
 
 from __future__ import annotations
 
 import json
 import re
 from collections import Counter
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
+from qa.baselines import BM25Ranker, Passage, TutorialRanker, top_forces
 from qa.evaluate import (
-    DEV_QUESTIONS,
+    DATA,
     KINDS,
     EvalQuestion,
+    EvalReport,
     QuestionSetError,
-    evaluate,
+    failures,
     load_questions,
+    prediction_from_answer,
+    score,
 )
 from qa.types import Answer, Citation
+from qa.variants import variant
 from tests.conftest import CORPUS
 
+SEEDS_DEV = DATA / "seeds_dev.jsonl"
 FORCE_OF_FILE = {
     "cambridgeshire-pcc-letter-serious-youth-violence-2023.txt": "Cambridgeshire",
     "cleveland-pcc-response-form-serious-youth-violence-2023.txt": "Cleveland",
@@ -40,7 +47,7 @@ def _normalise(text: str) -> str:
 
 @pytest.fixture(scope="module")
 def dev_questions() -> list[EvalQuestion]:
-    return load_questions()
+    return load_questions(SEEDS_DEV)
 
 
 @pytest.fixture(scope="module")
@@ -93,7 +100,7 @@ def test_unanswerable_topics_are_absent_from_the_corpus(corpus_text):
     ],
 )
 def test_load_questions_names_the_bad_line(tmp_path: Path, bad_line: str, reason: str):
-    good = DEV_QUESTIONS.read_text(encoding="utf-8").splitlines()[0]
+    good = SEEDS_DEV.read_text(encoding="utf-8").splitlines()[0]
     path = tmp_path / "questions.jsonl"
     path.write_text(f"{good}\n\n{bad_line}\n", encoding="utf-8")
     with pytest.raises(QuestionSetError, match=rf"line 3: .*{re.escape(reason)}"):
@@ -103,8 +110,8 @@ def test_load_questions_names_the_bad_line(tmp_path: Path, bad_line: str, reason
 SOURCE = {"doc-n": "Norfolk commissions diversion schemes.", "doc-c": "Cleveland secured a VRU."}
 
 
-def _question(qid: str, forces: tuple[str, ...], docs: tuple[str, ...], evidence=()):
-    kind = "which_forces" if forces else "unanswerable"
+def _question(qid: str, forces: tuple[str, ...], docs: tuple[str, ...], evidence=(), kind=None):
+    kind = kind or ("which_forces" if forces else "unanswerable")
     return EvalQuestion(qid, f"question {qid}", kind, forces, docs, tuple(evidence), bool(forces))
 
 
@@ -113,82 +120,95 @@ def _citation(doc_id: str, start: int, end: int, quote: str) -> Citation:
 
 
 QUESTIONS = [
-    _question("q1", ("Norfolk",), ("n.txt",), ["diversion  SCHEMES"]),
-    _question("q2", ("Cleveland", "Norfolk"), ("c.txt", "n.txt"), ["secured a VRU"]),
+    _question("q1", ("Norfolk",), ("doc-n.txt",), ["diversion  SCHEMES"]),
+    _question("q2", ("Cleveland", "Norfolk"), ("doc-c.txt", "doc-n.txt"), ["secured a VRU"]),
     _question("q3", (), ()),
+    _question("q4", ("Norfolk",), ("doc-n.txt",), kind="force"),
 ]
-ANSWERS = {
-    "q1": Answer(
-        "q1", "", "which_forces", ("Norfolk",), (_citation("doc-n", 0, 38, SOURCE["doc-n"]),)
-    ),
+ANSWERS = [
+    Answer("q1", "", "which_forces", ("Norfolk",), (_citation("doc-n", 0, 38, SOURCE["doc-n"]),)),
     # A wrong force, and a quote whose span does not hold it.
-    "q2": Answer("q2", "", "which_forces", ("Cumbria",), (_citation("doc-c", 0, 9, "a VRU"),)),
-    "q3": Answer("q3", "", "unanswerable", abstained=True),
-}
-RANKS = {"question q1": ["n.txt", "c.txt"], "question q2": ["a.txt", "c.txt", "n.txt"]}
+    Answer("q2", "", "which_forces", ("Cumbria",), (_citation("doc-c", 0, 9, "a VRU"),)),
+    Answer("q3", "", "unanswerable", abstained=True),
+    Answer("q4", "", "force", abstained=True),
+]
+RANKS = [("doc-n.txt", "doc-c.txt"), ("a.txt", "doc-c.txt", "doc-n.txt"), (), ()]
 
 
 @pytest.fixture(scope="module")
-def report():
-    calls = []
-
-    def answer_fn(question: EvalQuestion) -> Answer:
-        calls.append(question.id)
-        return ANSWERS[question.id]
-
-    result = evaluate(
-        QUESTIONS,
-        answer_fn=answer_fn,
-        rank_fn=RANKS.__getitem__,
-        source_text=SOURCE.__getitem__,
-        baseline_rank_fn=lambda question: list(reversed(RANKS[question])),
-    )
-    assert calls == ["q1", "q1", "q2", "q3"], "one untimed warm-up, then each question once"
-    return result
+def predictions():
+    return [
+        prediction_from_answer(answer, ranked, SOURCE.__getitem__, latency_ms=10.0 * i)
+        for i, (answer, ranked) in enumerate(zip(ANSWERS, RANKS, strict=True), 1)
+    ]
 
 
-def test_force_set_scores_are_micro_averaged(report):
-    # q1: 1 right; q2: Cumbria wrong, Cleveland and Norfolk missed -> tp 1, fp 1, fn 2.
-    assert report.force_precision == pytest.approx(1 / 2)
-    assert report.force_recall == pytest.approx(1 / 3)
-    assert report.force_f1 == pytest.approx(2 * 1 / (2 * 1 + 1 + 2))
+def test_force_scores_are_averaged_per_question(predictions):
+    scores = score(QUESTIONS, predictions)
+    which = scores["which_forces"]
+    # q1 exact (F1 1); q2 names Cumbria only: precision 0, recall 0, F1 0.
+    assert which.force_f1 == pytest.approx(0.5)
+    assert which.force_precision == pytest.approx(0.5)
+    assert which.exact_set == pytest.approx(0.5)
+    assert which.false_abstention == 0.0
+    # q4 abstained on an answerable question: F1 0, no precision to measure.
+    assert scores["force"].force_f1 == 0.0 and scores["force"].force_precision is None
+    assert scores["force"].false_abstention == 1.0
+    assert scores["unanswerable"].abstention == 1.0
+    assert scores["all"].questions == 4
 
 
-def test_evidence_abstention_and_quotes_are_counted(report):
-    assert report.evidence_hit_rate == pytest.approx(1 / 2)
-    assert report.abstention_accuracy == 1.0
-    assert report.false_abstentions == 0
-    assert (report.citations_checked, report.unverified_quotes) == (2, 1)
-    assert {(f.question_id, f.metric) for f in report.failures} == {
+def test_evidence_citations_and_quotes_are_counted(predictions):
+    everything = score(QUESTIONS, predictions)["all"]
+    assert everything.evidence_hits == pytest.approx(1 / 2)
+    assert everything.citation_precision == pytest.approx(1.0)  # doc-c.txt is expected for q2
+    assert (everything.citations, everything.unverified_quotes) == (2, 1)
+    assert everything.recall_at_5 == pytest.approx(1.0)
+    assert everything.latency_p50_ms == pytest.approx(25.0)
+    assert {(f.question_id, f.metric) for f in failures(QUESTIONS, predictions)} == {
         ("q2", "forces"),
         ("q2", "evidence"),
         ("q2", "quote"),
+        ("q4", "false_abstention"),
     }
 
 
-def test_retrieval_scores_come_from_ranx_for_ours_and_the_baseline(report):
-    # q2's first expected document is at rank 2: MRR (1 + 1/2) / 2; both found in the top 5.
-    assert report.retrieval.recall_at_5 == pytest.approx(1.0)
-    assert report.retrieval.mrr == pytest.approx(0.75)
-    # Reversed: q1 finds n.txt second, q2 finds n.txt first.
-    assert report.baseline.mrr == pytest.approx(0.75)
-    assert report.latency_p50_ms >= 0 and report.latency_p95_ms >= report.latency_p50_ms
-
-
-def test_report_renders_as_json_and_a_side_by_side_table(report):
+def test_report_renders_as_json_and_a_side_by_side_table(predictions):
+    scores = score(QUESTIONS, predictions)
+    report = EvalReport("dev", "corpus", 2, 2, {"ours": scores, "bm25": scores})
     data = json.loads(json.dumps(report.to_dict()))
-    assert data["failures"][0]["question_id"] == "q2"
+    assert data["scores"]["ours"]["which_forces"]["force_f1"] == pytest.approx(0.5)
     table = report.table()
-    assert "baseline" in table.splitlines()[0]
-    assert "Recall@5" in table and "0.750" in table
+    assert "ours F1" in table and "bm25 F1" in table
+    assert "which_forces (2)" in table
 
 
-def test_tutorial_baseline_ranks_the_tuserv_response_first():
-    from bench.tutorial import TutorialPipeline
+def test_variants_lower_case_and_misspell_the_key_word():
+    question = _question("q", ("Norfolk",), ("n.txt",))
+    question = replace(question, question="Which forces use tuServ for demographic capture?")
+    assert variant(question, "lower") == "which forces use tuserv for demographic capture?"
+    assert variant(question, "typo") == "Which forces use tuServ for demorgaphic capture?"
+    assert variant(question, "reworded") is None
+    assert (
+        variant(
+            replace(question, reworded="Who records victims' ethnicity with tuServ?"), "reworded"
+        )
+        == "Who records victims' ethnicity with tuServ?"
+    )
 
-    pipeline = TutorialPipeline()
-    stats = pipeline.build(CORPUS)
-    ranked = pipeline.rank_documents("tuServ demographic data")
-    assert stats.chunks > len(FORCE_OF_FILE)
-    assert ranked[0] == "cambridgeshire-pcc-letter-serious-youth-violence-2023.txt"
-    assert sorted(ranked) == sorted(FORCE_OF_FILE)
+
+def test_bm25_ranks_by_case_folded_words():
+    passages = [
+        Passage("Norfolk commissions diversion schemes for young people.", "n.txt", "Norfolk"),
+        Passage("Cleveland secured funding for a violence reduction unit.", "c.txt", "Cleveland"),
+        Passage("Cumbria also runs DIVERSION work with partners.", "u.txt", "Cumbria"),
+    ]
+    ranked = BM25Ranker(passages).rank("which forces run diversion schemes")
+    assert [p.force for p in ranked] == ["Norfolk", "Cumbria"]
+    assert top_forces(ranked) == ("Norfolk", "Cumbria")
+
+
+def test_tutorial_ranker_finds_the_tuserv_response_first(search_index):
+    ranked = TutorialRanker(search_index).rank("tuServ demographic data")
+    assert ranked[0].force == "Cambridgeshire"
+    assert len(ranked) > len(FORCE_OF_FILE)

@@ -159,51 +159,58 @@ def ask(
 
 
 @cli.command(name="eval")
-@click.argument("questions_file", required=False, type=click.Path(exists=True, path_type=Path))
 @click.option(
-    "--baseline/--no-baseline",
+    "--set",
+    "set_name",
+    type=click.Choice(["dev", "locked", "seeds"]),
+    default="dev",
+    show_default=True,
+    help="dev: tune on it; locked: the held-out test set to report; seeds: the five seeds.",
+)
+@click.option(
+    "--questions",
+    "questions_file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Another question file (JSONL); needs --corpus.",
+)
+@click.option(
+    "--corpus",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    help="The folder the questions are about (default: the set's own corpus).",
+)
+@click.option(
+    "--variants/--no-variants",
     default=True,
     show_default=True,
-    help="Also score the stock LangChain tutorial pipeline's retrieval.",
+    help="Also ask every question in lower case, with a typo, and reworded.",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @friendly_errors
-def evaluate_command(questions_file: Path | None, baseline: bool, as_json: bool) -> None:
-    """Score answers on a question set (default: the bundled dev set) beside the baseline."""
-    from qa.chain import QAEngine
-    from qa.evaluate import DEV_QUESTIONS, evaluate, load_questions
+def evaluate_command(
+    set_name: str,
+    questions_file: Path | None,
+    corpus: Path | None,
+    variants: bool,
+    as_json: bool,
+) -> None:
+    """Score answers per question kind beside BM25 and the tutorial retriever (top-3 forces)."""
+    from ui.cli_eval import QUESTION_SETS, run_eval
 
-    questions = load_questions(questions_file or DEV_QUESTIONS)
-    with open_index(progress=watching(as_json)) as index:
-        engine = QAEngine(index)
-        texts = {d.doc_id: d.text for d in engine.documents}
-        baseline_rank = None
-        if baseline:
-            from bench.tutorial import TutorialPipeline
-
-            pipeline = TutorialPipeline()
-            pipeline.build(DEFAULT_CORPUS)
-            baseline_rank = pipeline.rank_documents
-        report = evaluate(
-            questions,
-            answer_fn=lambda q: engine.answer(q.question),
-            rank_fn=lambda text: ranked_files(index, text),
-            source_text=lambda doc_id: texts.get(doc_id, ""),
-            baseline_rank_fn=baseline_rank,
-        )
+    default_questions, default_corpus = QUESTION_SETS[set_name]
+    if questions_file and not corpus:
+        raise click.UsageError("--questions needs --corpus: the folder its questions are about")
+    report = run_eval(
+        questions_file.stem if questions_file else set_name,
+        questions_file or default_questions,
+        corpus or default_corpus,
+        home_dir(),
+        with_variants=variants,
+        progress=watching(as_json),
+    )
     if as_json:
         emit_json(report.to_dict())
     else:
         click.echo(report.table())
-
-
-def ranked_files(index: Any, question: str, k: int = 20) -> list[str]:
-    """Document file names in the order our hybrid search first reaches them."""
-    names: list[str] = []
-    for hit in index.search(question, k=k):
-        if hit.chunk.file_name not in names:
-            names.append(hit.chunk.file_name)
-    return names
 
 
 @cli.command()
@@ -221,9 +228,9 @@ def ranked_files(index: Any, question: str, k: int = 20) -> list[str]:
 def bench(ann_sizes: tuple[int, ...], skip_ann: bool, as_json: bool) -> None:
     """Speed figures: ingest and search beside the LangChain tutorial, then FAISS at scale."""
     from bench.corpus import run_corpus_bench
-    from qa.evaluate import load_questions
+    from qa.evaluate import DATA, load_questions
 
-    questions = [q.question for q in load_questions()]
+    questions = [q.question for q in load_questions(DATA / "seeds_dev.jsonl")]
     corpus = run_corpus_bench(DEFAULT_CORPUS, questions)
     results: dict[str, Any] = {"corpus": corpus.to_dict()}
     if not as_json:
