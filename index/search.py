@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-import re
+import threading
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import date
@@ -17,7 +18,6 @@ from index.keyword import fts_terms
 from index.manifest import DATABASE_FILE, VECTORS_FILE, read_manifest
 from index.types import Hit
 from index.vectors import VectorIndex
-from ingest.forces import forces_mentioned
 from ingest.store import CorpusStore
 from ingest.types import Chunk, Document
 
@@ -28,12 +28,7 @@ QUERY_CACHE_SIZE = 256
 COMMON_TERM_SHARE = 0.01  # a keyword term in more than this share of chunks is left out...
 COMMON_TERM_MIN = 500  # ...once that share is over this many chunks (never in a small corpus)
 MODES = ("hybrid", "dense", "keyword")
-
-_ACROSS_FORCES = re.compile(
-    r"\b(which|what|how many|how do|how did|do|did|across|all|each|every|other|peer)\b.{0,30}"
-    r"\b(forces|constabularies|pccs|commissioners|responses|areas)\b|\bcompare\b",
-    re.IGNORECASE,
-)
+SENTENCE_CACHE_SIZE = 50_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,11 +55,6 @@ class SearchFilters:
         return data
 
 
-def asks_across_forces(query: str) -> bool:
-    """True for questions like 'which forces ...' that want every force's best passage first."""
-    return bool(_ACROSS_FORCES.search(query))
-
-
 @dataclass
 class SearchIndex:
     """The searchable corpus: store, vectors and the model that built them, checked on open."""
@@ -76,6 +66,9 @@ class SearchIndex:
     _known_forces: list[str] = field(default_factory=list)
     _query_vectors: dict[str, np.ndarray] = field(default_factory=dict)
     _chunks: int | None = None
+    _sentences: OrderedDict[str, np.ndarray] = field(default_factory=OrderedDict)
+    _term_counts: dict[str, int] | None = None
+    _lock: threading.Lock = field(default_factory=threading.Lock)
 
     @classmethod
     def open(cls, home: Path, model: str | None = None) -> SearchIndex:
@@ -106,6 +99,7 @@ class SearchIndex:
         self.vectors = VectorIndex.load(self.home / VECTORS_FILE)
         self._known_forces = []
         self._chunks = None
+        self._term_counts = None
 
     @property
     def forces(self) -> list[str]:
@@ -120,16 +114,46 @@ class SearchIndex:
     def all_chunks(self) -> list[Chunk]:
         return self.store.chunks()
 
+    def chunks_of(self, doc_id: str) -> list[Chunk]:
+        return self.store.chunks_of(doc_id)
+
     def embed_texts(self, texts: Sequence[str]) -> np.ndarray:
         """Normalised vectors for texts, read from the embedding cache where it has them."""
         from index.build import embed_with_cache
 
         return embed_with_cache(self.store, self.embedder, texts)[0]
 
-    def forces_in_query(self, query: str) -> tuple[str, ...]:
-        """Forces of the corpus that the query names ('what did Norfolk say ...')."""
-        named = [force.force for force in forces_mentioned(query)]
-        return tuple(f for f in named if f in self.forces)
+    def passages(self, chunk_ids: Sequence[int]) -> dict[int, str]:
+        """chunk id -> the chunk's exact source wording, which quotes are cut from."""
+        return self.store.passages(chunk_ids)
+
+    def sentence_vectors(self, keys: Sequence[str]) -> np.ndarray:
+        """Vectors for sentence keys: memory first, then the embedding cache, then the model."""
+        with self._lock:
+            missing = [k for k in dict.fromkeys(keys) if k not in self._sentences]
+        if missing:
+            fresh = self.embed_texts(missing)
+            with self._lock:
+                self._sentences.update(zip(missing, fresh, strict=True))
+                while len(self._sentences) > SENTENCE_CACHE_SIZE:
+                    self._sentences.popitem(last=False)
+        with self._lock:
+            return np.vstack([self._sentences[k] for k in keys])
+
+    def term_counts(self) -> dict[str, int]:
+        """Indexed (Porter-stemmed) term -> number of chunks holding it; read once per corpus."""
+        if self._term_counts is None:
+            self._term_counts = self.store.term_counts()
+        return self._term_counts
+
+    def keyword_count(self, match: str) -> int:
+        """How many chunks match an FTS5 expression (glossary phrases, say)."""
+        return self.store.keyword_count(match)
+
+    def example_passage(self, match: str) -> str | None:
+        """The text of one chunk matching an FTS5 expression, to show a word as written."""
+        found = self.store.keyword_search(match, 1)
+        return self.store.passages([found[0][0]]).get(found[0][0]) if found else None
 
     def query_vector(self, query: str) -> np.ndarray:
         """The query's embedding, remembered: one question runs many per-force searches."""
@@ -147,19 +171,17 @@ class SearchIndex:
         k: int = TOP_K,
         filters: SearchFilters | None = None,
         mode: str = "hybrid",
-        diverse: bool | None = None,
+        diverse: bool = False,
         query_vector: np.ndarray | None = None,
     ) -> list[Hit]:
-        """The k best chunks for a query; forces named in it filter the search when none given."""
+        """The k best chunks for a query within the filters the caller chose.
+
+        Search never guesses intent: a force named in the query is just words; callers that
+        mean "only Norfolk" pass that filter, and `diverse` puts each force's best first.
+        """
         if mode not in MODES:
             raise ValueError(f"unknown search mode '{mode}': choose one of {', '.join(MODES)}")
         filters = filters or SearchFilters()
-        if not filters.forces:
-            named = self.forces_in_query(query)
-            if named:
-                filters = SearchFilters(
-                    named, filters.inspection, filters.date_from, filters.date_to, filters.section
-                )
         allowed = (
             None
             if filters.empty
@@ -180,14 +202,20 @@ class SearchIndex:
         dense_rank = {cid: r for r, (cid, _) in enumerate(dense, 1)}
         dense_score = dict(dense)
         keyword_rank = {cid: r for r, (cid, _) in enumerate(keyword, 1)}
+        keyword_score = dict(keyword)
         hits = [
             Hit(
-                chunks[cid], score, dense_rank.get(cid), keyword_rank.get(cid), dense_score.get(cid)
+                chunks[cid],
+                score,
+                dense_rank.get(cid),
+                keyword_rank.get(cid),
+                dense_score.get(cid),
+                keyword_score.get(cid),
             )
             for cid, score in fused
             if cid in chunks
         ]
-        if diverse if diverse is not None else asks_across_forces(query):
+        if diverse:
             hits = each_force_first(hits)
         return hits[:k]
 

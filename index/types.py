@@ -17,6 +17,7 @@ class Hit:
     dense_rank: int | None = None
     keyword_rank: int | None = None
     dense_score: float | None = None
+    keyword_score: float | None = None  # bm25, higher is better, comparable across filters
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -25,4 +26,5 @@ class Hit:
             "dense_rank": self.dense_rank,
             "keyword_rank": self.keyword_rank,
             "dense_score": self.dense_score,
+            "keyword_score": self.keyword_score,
         }

@@ -153,7 +153,7 @@ def _mention_pattern() -> tuple[re.Pattern[str], dict[str, Force]]:
     return re.compile(rf"(?<![\w-])(?:{alternation})(?![\w-])", re.IGNORECASE), owner
 
 
-def _mentions(text: str) -> list[tuple[Force, int, int]]:
+def force_mentions(text: str) -> list[tuple[Force, int, int]]:
     """Every whole-phrase mention of a force as (force, start, end), in order."""
     pattern, owner = _mention_pattern()
     return [(owner[_key(m.group())], m.start(), m.end()) for m in pattern.finditer(text)]
@@ -162,7 +162,7 @@ def _mentions(text: str) -> list[tuple[Force, int, int]]:
 def forces_mentioned(text: str) -> list[Force]:
     """The forces a text names, each once, in order of first mention."""
     seen: dict[str, Force] = {}
-    for force, _, _ in _mentions(text):
+    for force, _, _ in force_mentions(text):
         seen.setdefault(force.force, force)
     return list(seen.values())
 
@@ -200,7 +200,7 @@ def _scores(text: str) -> Counter[str]:
     starts = [start for start, _ in _line_spans(text)]
     titles, signature = _prominent_lines(text)
     scores: Counter[str] = Counter()
-    for force, start, _ in _mentions(text):
+    for force, start, _ in force_mentions(text):
         line = bisect_right(starts, start) - 1
         if line in signature:
             scores[force.force] += SIGNATURE_WEIGHT

@@ -299,6 +299,17 @@ class CorpusStore:
         args.append(limit)
         return [(r[0], float(r[1])) for r in self._db.execute(sql, args)]
 
+    def term_counts(self) -> dict[str, int]:
+        """Every indexed (stemmed) term and how many chunks hold it, from FTS5's own vocabulary.
+
+        A temporary fts5vocab table: reading it needs no write access to the database.
+        """
+        self._db.execute(
+            "CREATE VIRTUAL TABLE IF NOT EXISTS temp.chunks_vocab "
+            "USING fts5vocab(main, chunks_fts, 'row')"
+        )
+        return dict(self._db.execute("SELECT term, doc FROM temp.chunks_vocab"))
+
     def keyword_count(self, match: str, cap: int | None = None) -> int:
         """How many chunks match an FTS5 expression, counting no further than `cap`."""
         if cap is None:

@@ -1,11 +1,13 @@
 """The LangChain seam: our index as a BaseRetriever, the answer as an LCEL chain of Runnables.
 
-question -> plan (kind, forces in scope) -> gather (per-force retrieval + sentence evidence)
-         -> write (extractive composer, or a chat model) -> verify (every quote in its source)
+question -> plan (typos, kind, forces in scope) -> gather (every force's candidate evidence,
+judged by one fitted model) -> write (extractive composer, or a chat model) -> verify (every
+quote in its source). The steps are plain functions; LangChain only strings them together.
 """
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
@@ -19,22 +21,23 @@ from langchain_core.runnables import Runnable, RunnableLambda
 from index.search import TOP_K, SearchFilters, SearchIndex
 from index.types import Hit
 from ingest.types import Chunk, Document
+from qa.answer_types import states_type
+from qa.candidates import Unit, gather
 from qa.composer import Gathered, compose
-from qa.evidence import SECOND_QUOTE_MARGIN, Evidence, EvidenceFinder, best_per_force
 from qa.facts import answer_fact
-from qa.question import Question, parse_question
+from qa.judge import NOTHING, RELATED, STATES, AnswerPolicy, ForceVerdict, judge_forces, load_policy
+from qa.lexical import TermWeights, forms, stem
+from qa.question import Question, read_question
+from qa.spelling import Vocabulary, correct
 from qa.types import Answer, Citation
 
-PER_FORCE_K = 5
-FORCE_K = 6
-GENERAL_K = 10
+MAX_QUESTION_CHARS = 1000
 NEAREST_K = 5
 NEAREST_MIN_WORDS = 8  # a label such as 'The Terms of Reference included' explains nothing
-MANY_FORCES = 8  # past this many forces, one quote each keeps the answer readable
-SINGULAR_MIN_SEMANTIC = 0.45  # 'which force ...?': the one force's quote must be this close
-SINGULAR_LEAD = 0.03  # ...and this much closer than any other force's
-FORCE_QUOTES = 4  # a one-force answer shows up to this many quotes...
-FORCE_MARGIN = 0.25  # ...this close to its best
+
+
+class QuestionError(ValueError):
+    """A question that cannot be asked: empty, or too long to be one question."""
 
 
 class PassageRetriever(BaseRetriever):
@@ -43,7 +46,7 @@ class PassageRetriever(BaseRetriever):
     index: Any
     k: int = TOP_K
     filters: SearchFilters | None = None
-    diverse: bool | None = None
+    diverse: bool = False
 
     def _get_relevant_documents(
         self, query: str, *, run_manager: CallbackManagerForRetrieverRun
@@ -66,24 +69,30 @@ def document_to_hit(document: LCDocument) -> Hit:
         meta.get("dense_rank"),
         meta.get("keyword_rank"),
         meta.get("dense_score"),
+        meta.get("keyword_score"),
     )
 
 
 @dataclass(frozen=True, slots=True)
 class _Plan:
     question: Question
-    forces: tuple[str, ...]
+    in_scope: tuple[str, ...]
+    readable: tuple[str, ...]  # every force whose evidence is read, for the relative judgment
+    missing: tuple[str, ...]  # forces asked about that have no response in the corpus
     filters: SearchFilters
 
 
 class QAEngine:
     """Answers questions over one open index; build once, call `answer` many times."""
 
-    def __init__(self, index: SearchIndex, llm: Any | None = None) -> None:
+    def __init__(
+        self, index: SearchIndex, llm: Any | None = None, policy: AnswerPolicy | None = None
+    ) -> None:
         self.index = index
         self.llm = llm
-        self.evidence = EvidenceFinder(index)
+        self._policy = policy
         self._documents: list[Document] | None = None
+        self._vocabulary: Vocabulary | None = None
         self.chain: Runnable = (
             RunnableLambda(self._plan, name="plan")
             | RunnableLambda(self._gather, name="gather")
@@ -94,91 +103,112 @@ class QAEngine:
     def refresh(self) -> None:
         """Forget cached documents and corpus statistics after an ingest."""
         self._documents = None
-        self.evidence.forget()
+        self._vocabulary = None
         self.index.refresh()
 
     @property
     def documents(self) -> list[Document]:
         if self._documents is None:
-            self._documents = self.index.store.documents()
+            self._documents = self.index.documents()
         return self._documents
 
+    @property
+    def policy(self) -> AnswerPolicy:
+        """The fitted answer policy, loaded on first use (fitting one needs none)."""
+        if self._policy is None:
+            self._policy = load_policy()
+        return self._policy
+
+    @property
+    def vocabulary(self) -> Vocabulary:
+        if self._vocabulary is None:
+            self._vocabulary = Vocabulary(self.index.term_counts(), self._surface)
+        return self._vocabulary
+
     def answer(self, question: str, filters: SearchFilters | None = None) -> Answer:
-        """Answer a question with verified citations, or abstain; never raises on no evidence."""
+        """Answer a question with verified citations, or abstain; never raises on no evidence.
+
+        Raises QuestionError for an empty question or one over MAX_QUESTION_CHARS.
+        """
+        text = question.strip()
+        if not text:
+            raise QuestionError("the question is empty: type what you want to know")
+        if len(text) > MAX_QUESTION_CHARS:
+            raise QuestionError(
+                f"the question is {len(text):,} characters long; ask it in at most "
+                f"{MAX_QUESTION_CHARS:,} (one question at a time)"
+            )
         started = time.perf_counter()
-        answer = self.chain.invoke({"question": question, "filters": filters or SearchFilters()})
+        answer = self.chain.invoke({"question": text, "filters": filters or SearchFilters()})
         return replace(answer, elapsed_ms=(time.perf_counter() - started) * 1000)
 
     # Chain steps -----------------------------------------------------------------------------
 
     def _plan(self, request: dict[str, Any]) -> _Plan:
-        filters: SearchFilters = request["filters"]
-        text = request["question"].strip()
-        named = filters.forces or self.index.forces_in_query(text)
-        question = parse_question(text, tuple(named))
-        in_scope = tuple(named) if named else tuple(self._forces_in(filters))
-        scoped = replace(filters, forces=()) if not named else replace(filters, forces=tuple(named))
-        return _Plan(question, in_scope, scoped)
+        text = request["question"]
+        searched, _ = correct(text, self.vocabulary)
+        return self.plan_for(read_question(text, searched), request["filters"])
+
+    def plan_for(self, question: Question, filters: SearchFilters) -> _Plan:
+        """Who the question is about, within the filters the user set."""
+        available = sorted(
+            {d.metadata.force for d in self._documents_in(filters, ()) if d.metadata.force}
+        )
+        asked = filters.forces or question.forces
+        missing = tuple(f for f in asked if f not in available)
+        readable = tuple(f for f in available if f not in question.excluded)
+        in_scope = tuple(f for f in asked if f in available) if asked else readable
+        return _Plan(question, in_scope, readable, missing, replace(filters, forces=()))
 
     def _gather(self, plan: _Plan) -> Gathered | Answer:
         question = plan.question
         if question.kind == "metadata":
             return self._facts(plan)
-        documents = self._documents_in(plan.filters, plan.forces)
+        documents = self._documents_in(plan.filters, plan.in_scope)
         common = dict(
             question=question,
-            searched_forces=plan.forces,
+            searched_forces=plan.in_scope,
             documents_searched=len(documents),
-            filters=plan.filters.to_dict(),
-            scope="every response from "
-            + ("these forces" if plan.filters.forces else "every force in the corpus"),
+            filters=replace(
+                plan.filters, forces=plan.in_scope if question.forces else ()
+            ).to_dict(),
+            scope=_scope_words(plan),
         )
-        k = FORCE_K if question.kind == "force" else GENERAL_K
-        missing = self.evidence.missing_anchors(question)
-        anchors = [a for a in question.anchors if a not in missing]
-        if missing:
-            return Gathered(
-                per_force={}, nearest=self._nearest(plan), missing_anchors=tuple(missing), **common
-            )
-        # Sentences are scored against the topic: force names would flatter any sentence.
-        query_vector = self.index.query_vector(question.topic)
-        if question.kind in ("which_forces", "compare"):
-            scored_by_force = {
-                force: self.evidence.score(
-                    question,
-                    query_vector,
-                    self._retrieve(
-                        question.text, replace(plan.filters, forces=(force,)), PER_FORCE_K
-                    ),
-                    anchors,
-                    mode="compare" if question.kind == "compare" else "strict",
-                )
-                for force in plan.forces
-            }
-            quotes = 1 if len(plan.forces) > MANY_FORCES else 2
-            per_force = {}
-            for scored in scored_by_force.values():
-                per_force.update(best_per_force(scored, per_force=quotes))
-            if not per_force and question.singular:
-                per_force = _best_single_force(scored_by_force, bool(anchors))
-        else:
-            hits = self._retrieve(question.text, plan.filters, k, diverse=True)
-            one_force = question.kind == "force"
-            scored = self.evidence.score(
-                question, query_vector, hits, anchors, mode="single" if one_force else "strict"
-            )
-            per_force = best_per_force(
-                scored,
-                per_force=FORCE_QUOTES if one_force else 2,
-                margin=FORCE_MARGIN if one_force else SECOND_QUOTE_MARGIN,
-            )
-        nearest = () if per_force else self._nearest(plan)
-        return Gathered(per_force=per_force, nearest=nearest, **common)
+        if plan.missing or not plan.in_scope:
+            return Gathered(verdicts=(), forces_without_responses=plan.missing, **common)
+        weights, absent = self.term_weights(question.terms)
+        verdicts = self._verdicts(plan, weights, absent)
+        verdicts, unstated = _check_answer_type(question, verdicts)
+        stated = any(v.verdict == STATES for v in verdicts)
+        nearest = () if stated else _nearest(verdicts)
+        return Gathered(
+            verdicts=tuple(verdicts),
+            nearest=nearest,
+            absent_terms=tuple(weights.terms[a] for a in absent),
+            unstated_type=unstated,
+            **common,
+        )
+
+    def _verdicts(
+        self, plan: _Plan, weights: TermWeights, absent: Sequence[str]
+    ) -> list[ForceVerdict]:
+        metadata = {d.doc_id: d.metadata for d in self.documents}
+        candidates = gather(
+            self.index, plan.question, plan.readable, weights, metadata, plan.filters
+        )
+        return judge_forces(
+            candidates,
+            plan.in_scope,
+            absent_share(weights, absent),
+            self.policy,
+            negative=plan.question.negative,
+            singular=plan.question.singular,
+        )
 
     def _write(self, gathered: Gathered | Answer) -> Answer:
         if isinstance(gathered, Answer):
             return gathered
-        if self.llm is not None and gathered.per_force:
+        if self.llm is not None and gathered.with_verdict(STATES):
             from qa.llm import synthesise
 
             return synthesise(self.llm, gathered, compose(gathered))
@@ -190,24 +220,27 @@ class QAEngine:
         Kept citations get the page their quote is on: a passage may start a page earlier.
         """
         by_id = {d.doc_id: d for d in self.documents}
-        good = tuple(
-            _on_quoted_page(c, by_id[c.doc_id])
-            for c in answer.citations
-            if c.quote
-            and c.doc_id in by_id
-            and c.quote in by_id[c.doc_id].text[c.char_start : c.char_end]
-        )
+
+        def checked(citations: tuple[Citation, ...]) -> tuple[Citation, ...]:
+            return tuple(
+                _on_quoted_page(c, by_id[c.doc_id])
+                for c in citations
+                if c.quote
+                and c.doc_id in by_id
+                and c.quote in by_id[c.doc_id].text[c.char_start : c.char_end]
+            )
+
+        good, related = checked(answer.citations), checked(answer.related)
         nearest = tuple(
             _on_quoted_page(c, by_id[c.doc_id]) for c in answer.nearest if c.doc_id in by_id
         )
+        verified = replace(answer, citations=good, related=related, nearest=nearest)
         if len(good) == len(answer.citations):
-            return replace(answer, citations=good, nearest=nearest)
+            return verified
         dropped = len(answer.citations) - len(good)
         cited = {c.force for c in good}
         return replace(
-            answer,
-            citations=good,
-            nearest=nearest,
+            verified,
             forces=tuple(f for f in answer.forces if f in cited),
             warnings=(
                 *answer.warnings,
@@ -217,28 +250,47 @@ class QAEngine:
 
     # Helpers ---------------------------------------------------------------------------------
 
-    def _retrieve(
-        self, query: str, filters: SearchFilters, k: int, diverse: bool | None = False
-    ) -> list[Hit]:
-        retriever = PassageRetriever(index=self.index, k=k, filters=filters, diverse=diverse)
-        return [document_to_hit(d) for d in retriever.invoke(query)]
+    def term_weights(self, terms: Sequence[str]) -> tuple[TermWeights, tuple[str, ...]]:
+        """IDF of each question term over the corpus's chunks, and the stems it never holds."""
+        total = max(len(self.index.vectors), 1)
+        weights: dict[str, float] = {}
+        words: dict[str, str] = {}
+        absent: list[str] = []
+        for term in terms:
+            key = stem(term)
+            if key in weights:
+                continue
+            df = self._chunks_holding(term)
+            weights[key] = math.log((total + 1) / (df + 0.5))
+            words[key] = term
+            if df == 0:
+                absent.append(key)
+        return TermWeights(weights, words), tuple(absent)
 
-    def _nearest(self, plan: _Plan) -> tuple[Evidence, ...]:
-        """The closest full sentences, shown under "not an answer" when nothing answers."""
-        hits = self._retrieve(plan.question.text, plan.filters, NEAREST_K, diverse=True)
-        vector = self.index.query_vector(plan.question.topic)
-        scored = self.evidence.score(plan.question, vector, hits, ())
-        readable = [e for e in scored if len(e.sentence.key.split()) >= NEAREST_MIN_WORDS]
-        return tuple(readable[:NEAREST_K])
-
-    def _forces_in(self, filters: SearchFilters) -> list[str]:
-        return sorted(
-            {d.metadata.force for d in self._documents_in(filters, ()) if d.metadata.force}
+    def _chunks_holding(self, term: str) -> int:
+        """Chunks holding a term in its most common glossary form ('vru' or the phrase)."""
+        counts = self.index.term_counts()
+        return max(
+            self.index.keyword_count(f'"{form.lower()}"')
+            if " " in form
+            else counts.get(stem(form), 0)
+            for form in forms(term)
         )
+
+    def _surface(self, indexed_stem: str) -> str | None:
+        """A corpus word for an indexed stem, as a document writes it."""
+        passage = self.index.example_passage(f'"{indexed_stem}"')
+        if passage is None:
+            return None
+        for word in passage.split():
+            cleaned = word.strip(".,;:()[]“”\"'’!?")
+            if cleaned and stem(cleaned) == indexed_stem:
+                return cleaned
+        return None
 
     def _documents_in(self, filters: SearchFilters, forces: Sequence[str]) -> list[Document]:
         """Original (non-duplicate) documents matching the filters: what 'searched' means."""
-        meta_ok = [
+        return [
             d
             for d in self.documents
             if d.duplicate_of is None
@@ -249,35 +301,67 @@ class QAEngine:
             )
             and _dated_within(d, filters)
         ]
-        return meta_ok
 
     def _facts(self, plan: _Plan) -> Answer:
-        documents = self._documents_in(plan.filters, plan.forces)
-        chunks = {d.doc_id: self.index.store.chunks_of(d.doc_id) for d in documents}
+        forces = () if plan.question.listing else plan.in_scope
+        documents = self._documents_in(plan.filters, forces)
+        chunks = {d.doc_id: self.index.chunks_of(d.doc_id) for d in documents}
         answer = answer_fact(plan.question, documents, chunks)
         return replace(answer, filters=plan.filters.to_dict())
 
 
-def _best_single_force(
-    scored_by_force: dict[str, list[Evidence]], require_anchor: bool
-) -> dict[str, list[Evidence]]:
-    """For 'which force ...?' (one expected): the clearly closest force, if close enough.
+def absent_share(weights: TermWeights, absent: Sequence[str]) -> float:
+    total = weights.total
+    return sum(weights.weights[a] for a in absent) / total if total else 0.0
 
-    Its best sentence must mean nearly what the question asks and lead every other force's
-    best by a margin; otherwise the answer stays "nothing found".
+
+def _check_answer_type(
+    question: Question, verdicts: list[ForceVerdict]
+) -> tuple[list[ForceVerdict], str | None]:
+    """A question asking for a number, date, person or grade needs evidence holding one.
+
+    A force whose evidence lacks it is downgraded to 'related, check', and the answer says the
+    response does not state it, rather than quoting something loosely related.
     """
-    best = []
-    for force, items in scored_by_force.items():
-        eligible = [e for e in items if e.anchored or not require_anchor]
-        if eligible:
-            top = max(eligible, key=lambda e: e.semantic)
-            best.append((top.semantic, force, top))
-    best.sort(key=lambda item: item[0], reverse=True)
-    if not best or best[0][0] < SINGULAR_MIN_SEMANTIC:
-        return {}
-    if len(best) > 1 and best[0][0] - best[1][0] < SINGULAR_LEAD:
-        return {}
-    return {best[0][1]: [best[0][2]]}
+    wanted = question.answer_type
+    if wanted is None:
+        return verdicts, None
+    checked, unstated = [], None
+    for verdict in verdicts:
+        if verdict.verdict == STATES:
+            typed = tuple(u for u in verdict.evidence if states_type(u.window, wanted))
+            if typed:
+                verdict = replace(verdict, evidence=typed)
+            else:
+                verdict, unstated = replace(verdict, verdict=RELATED), wanted
+        checked.append(verdict)
+    return checked, unstated
+
+
+def _nearest(verdicts: Sequence[ForceVerdict]) -> tuple[Unit, ...]:
+    """The closest full sentences, one per force first, shown as "not an answer"."""
+    units = [
+        u
+        for v in verdicts
+        if v.verdict != NOTHING or v.probability > 0
+        for u in v.evidence
+        if len(u.key.split()) >= NEAREST_MIN_WORDS
+    ]
+    seen: set[str] = set()
+    firsts = []
+    for unit in units:
+        if unit.chunk.force not in seen:
+            seen.add(unit.chunk.force or "")
+            firsts.append(unit)
+    return tuple(firsts[:NEAREST_K])
+
+
+def _scope_words(plan: _Plan) -> str:
+    if plan.question.forces or plan.filters.forces:
+        return "every response from " + ", ".join(plan.in_scope or plan.missing)
+    if plan.question.excluded:
+        return "every response except " + ", ".join(plan.question.excluded)
+    return "every response from every force in the corpus"
 
 
 def _on_quoted_page(citation: Citation, document: Document) -> Citation:

@@ -220,10 +220,10 @@ def _citation(
 
 
 def _matrix(engine: QAEngine, group: InspectionGroup) -> ComparisonMatrix:
-    alignment = align(group, engine.evidence.sentence_vectors)
+    alignment = align(group, engine.index.sentence_vectors)
 
     def similarity(text: str, sentences: Sequence[Sentence]) -> np.ndarray:
-        vectors = engine.evidence.sentence_vectors([s.key for s in sentences])
+        vectors = engine.index.sentence_vectors([s.key for s in sentences])
         return vectors @ engine.index.query_vector(text)
 
     best: dict[tuple[str, str], tuple[Document, Finding]] = {}

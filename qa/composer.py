@@ -1,34 +1,52 @@
-"""The default, LLM-free answer writer: lead with the direct answer, then each force's quotes."""
+"""The default, LLM-free answer writer: the direct answer first, then each force's quotes.
+
+Three groups, never blurred: forces whose response states it (the answer), forces whose
+response is close but not confirmed (shown under their own heading, so a missed force is
+visible), and forces where nothing close was found.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from qa.evidence import Evidence
+from qa.candidates import Unit
+from qa.judge import RELATED, STATES, ForceVerdict
 from qa.question import Question
 from qa.types import Answer, Citation
 
 QUOTE_CHARS = 320
 NEAREST_SHOWN = 3
+TYPE_WORDS = {
+    "number": "a number",
+    "amount": "an amount",
+    "date": "a date",
+    "rating": "a grade or rating",
+    "person": "who",
+}
 
 
 @dataclass(frozen=True, slots=True)
 class Gathered:
-    """Everything retrieval found for one question, before any prose is written."""
+    """Everything the judgment found for one question, before any prose is written."""
 
     question: Question
-    per_force: dict[str, list[Evidence]]
+    verdicts: tuple[ForceVerdict, ...]
     searched_forces: tuple[str, ...]
     documents_searched: int
-    nearest: tuple[Evidence, ...] = ()
-    missing_anchors: tuple[str, ...] = ()
+    nearest: tuple[Unit, ...] = ()
+    absent_terms: tuple[str, ...] = ()
+    forces_without_responses: tuple[str, ...] = ()
+    unstated_type: str | None = None
     scope: str = "every response"
     filters: dict = field(default_factory=dict)
 
+    def with_verdict(self, verdict: str) -> list[ForceVerdict]:
+        return [v for v in self.verdicts if v.verdict == verdict and v.evidence]
 
-def to_citation(number: int, evidence: Evidence) -> Citation:
-    chunk = evidence.chunk
+
+def to_citation(number: int, unit: Unit) -> Citation:
+    chunk = unit.chunk
     return Citation(
         number=number,
         doc_id=chunk.doc_id,
@@ -38,9 +56,9 @@ def to_citation(number: int, evidence: Evidence) -> Citation:
         page=chunk.page,
         char_start=chunk.char_start,
         char_end=chunk.char_end,
-        quote=evidence.sentence.text.strip(),
+        quote=unit.sentence.text.strip(),
         chunk_id=chunk.chunk_id,
-        passage=evidence.passage,
+        passage=unit.passage,
     )
 
 
@@ -50,49 +68,96 @@ def shorten(text: str, limit: int = QUOTE_CHARS) -> str:
 
 
 def compose(gathered: Gathered) -> Answer:
-    """Write the answer for any question kind from the evidence gathered."""
+    """Write the answer for any question kind from the verdicts."""
     question = gathered.question
-    if not gathered.per_force:
-        return _abstain(gathered)
+    stated = gathered.with_verdict(STATES)
+    related = gathered.with_verdict(RELATED)
+    if question.listing or question.kind == "compare":
+        stated.sort(key=lambda v: v.force)
     citations: list[Citation] = []
-    lines: list[str] = []
-    forces = sorted(gathered.per_force, key=lambda f: -gathered.per_force[f][0].score)
-    if question.kind in ("which_forces", "compare"):
-        forces = sorted(forces)
-    for force in forces:
-        quotes = []
-        for item in gathered.per_force[force]:
-            citations.append(to_citation(len(citations) + 1, item))
-            quotes.append(f"“{shorten(item.sentence.key)}” [{len(citations)}]")
-        lines.append(f"- **{force}**: " + " ".join(quotes))
-    without = tuple(f for f in gathered.searched_forces if f not in gathered.per_force)
-    lead = _lead(question, forces, gathered)
-    text = "\n".join([lead, "", *lines])
-    if without and question.kind in ("which_forces", "compare", "general"):
-        text += f"\n\nNo evidence found for: {', '.join(without)}."
-    text += f"\n\nSearched: {gathered.scope} ({_searched(gathered)})."
+    answer_lines = _force_lines(stated, citations, quotes=1 if len(stated) > 8 else 2)
+    first_related = len(citations)
+    related_lines = _force_lines(related, citations, quotes=1)
+    named = tuple(v.force for v in stated)
+    close = {v.force for v in stated + related}
+    nothing = tuple(f for f in gathered.searched_forces if f not in close)
+    parts = [_lead(gathered, named)]
+    if answer_lines:
+        parts.append("\n".join(answer_lines))
+    if related_lines:
+        parts.append(
+            "Possibly relevant, not confirmed (read before relying on it):\n"
+            + "\n".join(related_lines)
+        )
+    if nothing and len(gathered.searched_forces) > 1:
+        parts.append(f"Nothing found for: {', '.join(nothing)}.")
+    parts.append(f"Searched: {gathered.scope} ({_searched(gathered)}).")
+    nearest = ()
+    if not named and gathered.nearest:
+        nearest = tuple(
+            to_citation(i, u) for i, u in enumerate(gathered.nearest[:NEAREST_SHOWN], 1)
+        )
+        parts.append(
+            "Nearest passages (not an answer):\n"
+            + "\n".join(f"- {c.label}: “{shorten(c.quote, 200)}”" for c in nearest)
+        )
     return Answer(
         question=question.text,
-        text=text,
+        text="\n\n".join(parts),
         kind=question.kind,
-        forces=tuple(forces),
-        citations=tuple(citations),
-        forces_without_evidence=without,
+        forces=named,
+        citations=tuple(citations[:first_related]),
+        forces_without_evidence=nothing,
+        abstained=not named,
+        nearest=nearest,
         searched=_searched(gathered),
         filters=gathered.filters,
+        related_forces=tuple(v.force for v in related),
+        related=tuple(citations[first_related:]),
+        searched_for=question.searched if question.searched != question.text else None,
     )
 
 
-def _lead(question: Question, forces: Sequence[str], gathered: Gathered) -> str:
+def _force_lines(
+    verdicts: Sequence[ForceVerdict], citations: list[Citation], quotes: int
+) -> list[str]:
+    lines = []
+    for verdict in verdicts:
+        marks = []
+        for unit in verdict.evidence[:quotes]:
+            citations.append(to_citation(len(citations) + 1, unit))
+            marks.append(f"“{shorten(unit.key)}” [{len(citations)}]")
+        lines.append(f"- {verdict.force}: " + " ".join(marks))
+    return lines
+
+
+def _lead(gathered: Gathered, named: Sequence[str]) -> str:
+    """The direct answer in one sentence, or a plain statement that nothing answers."""
+    question = gathered.question
     total = len(gathered.searched_forces)
-    names = ", ".join(forces)
-    if question.kind == "which_forces":
-        return f"{len(forces)} of {total} forces in the corpus: {names}."
+    names = ", ".join(named)
+    if gathered.forces_without_responses:
+        missing = ", ".join(gathered.forces_without_responses)
+        return f"The corpus holds no response from {missing}."
+    if not named:
+        if gathered.unstated_type and len(gathered.searched_forces) == 1:
+            what = TYPE_WORDS.get(gathered.unstated_type, "this")
+            return f"The {gathered.searched_forces[0]} response does not state {what} for this."
+        if len(gathered.searched_forces) == 1:
+            return f"The {gathered.searched_forces[0]} response does not state this."
+        if gathered.absent_terms:
+            terms = " or ".join(f"“{t}”" for t in gathered.absent_terms)
+            return f"No response in the corpus mentions {terms}."
+        return "No response in the corpus states this."
     if question.kind == "compare":
-        return f"{len(forces)} of {total} forces address this; each force's closest evidence:"
+        return f"{len(named)} of {total} forces searched address this; each force's evidence:"
+    if question.listing and question.singular:
+        return f"The force whose response states this: {names}."
+    if question.listing:
+        return f"{len(named)} of {total} forces searched: {names}."
     if question.kind == "force":
         return f"What the {names} response says:"
-    return f"Evidence from {len(forces)} of {total} forces ({names}):"
+    return f"Stated by {len(named)} of {total} forces searched ({names}):"
 
 
 def _searched(gathered: Gathered) -> str:
@@ -100,34 +165,4 @@ def _searched(gathered: Gathered) -> str:
     return (
         f"{gathered.documents_searched} document{'s' if gathered.documents_searched != 1 else ''} "
         f"from {forces} force{'s' if forces != 1 else ''}"
-    )
-
-
-def _abstain(gathered: Gathered) -> Answer:
-    """Say plainly that nothing answers, and show the nearest passages as not an answer."""
-    question = gathered.question
-    if gathered.missing_anchors:
-        terms = " or ".join(f"“{t}”" for t in gathered.missing_anchors)
-        lead = f"No response in the corpus mentions {terms}."
-    else:
-        lead = "No response in the corpus answers this."
-    nearest = tuple(
-        to_citation(i, item) for i, item in enumerate(gathered.nearest[:NEAREST_SHOWN], 1)
-    )
-    text = lead + f"\n\nSearched: {gathered.scope} ({_searched(gathered)})."
-    if gathered.searched_forces:
-        text += f"\nNothing found for: {', '.join(gathered.searched_forces)}."
-    if nearest:
-        text += "\n\nNearest passages (not an answer):\n" + "\n".join(
-            f"- {c.label}: “{shorten(c.quote, 200)}”" for c in nearest
-        )
-    return Answer(
-        question=question.text,
-        text=text,
-        kind=question.kind,
-        forces_without_evidence=gathered.searched_forces,
-        abstained=True,
-        nearest=nearest,
-        searched=_searched(gathered),
-        filters=gathered.filters,
     )

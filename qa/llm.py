@@ -13,7 +13,7 @@ from dataclasses import replace
 from typing import Any
 
 from qa.composer import Gathered
-from qa.evidence import stems
+from qa.lexical import stems
 from qa.types import Answer, Citation
 
 SUPPORTED_OVERLAP = 0.5  # share of a sentence's content words that must appear in what it cites

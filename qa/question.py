@@ -1,44 +1,83 @@
-"""Read a question: what kind it is, which forces it names, which terms it hinges on."""
+"""Read a question: its kind, the forces it is about, its topic and terms, what type of answer.
+
+Everything here is case-insensitive and reads intent, not capitalisation: "Which areas have a
+Violence Reduction Unit?" and "which areas have a violence reduction unit?" are one question.
+A force named inside a which-forces question ("learned from the West Midlands VRU") is part of
+its topic, not its scope; only a question *about* a force ("What did Norfolk say ...") scopes.
+"""
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
 
-from index.keyword import GLOSSARY, query_terms
-from ingest.forces import forces_mentioned
+from ingest.forces import force_mentions
+from qa.lexical import content_terms
 
 KINDS = ("which_forces", "compare", "force", "metadata", "general")
 
-# Words that frame a question about responses rather than say what it is about.
-FRAMING_WORDS = frozenset(
-    """force forces police constabulary constabularies pcc pccs pfcc opcc commissioner
-    commissioners office response responses respond responded say said says mention mentions
-    mentioned use uses using used talk talks discuss discusses describe describes plan plans
-    planning doing approach approaches compare comparison differ different way ways how which
-    what anything something report inspection hmicfrs area areas their its they them
-    chief constable constables refer refers referred reference references regarding relating
-    relation""".split()
+_PARTY = (
+    r"(?:forces?|constabular(?:y|ies)|p[fc]?ccs?|opccs?|commissioners?|areas?|responses?"
+    r"|offices?|count(?:y|ies)|policing bodies|mayors?|services?)"
 )
-
-_WHICH_FORCES = re.compile(
-    r"\b(which|what|how many|do any|does any|did any|name the|list the|list all)\b[\w\s,'-]{0,25}?"
-    r"\b(forces?|constabular(?:y|ies)|pccs?|commissioners?|areas?|responses?|opccs?|count(?:y|ies))\b"
-    r"|\bany (?:force|pcc|commissioner)s?\b",
+_LISTING = re.compile(
+    r"\b(?:which|what|whose|how many|name|list|identify|show|find)\b[\w\s,'’-]{0,30}?"
+    rf"\b{_PARTY}\b"
+    rf"|\b(?:any|all|every|other)\s+(?:of\s+the\s+|the\s+)?{_PARTY}\b"
+    r"|^\s*(?:has|have|do|does|did|is|are|were)\s+(?:any|some)\b",
+    re.IGNORECASE,
+)
+_PLURAL_PARTY = re.compile(
+    r"\b(?:forces|constabularies|p[fc]?ccs|opccs|commissioners|areas|responses|counties)\b",
+    re.IGNORECASE,
+)
+_SINGULAR = re.compile(
+    r"\b(?:which|what|name the)\s+(?:one\s+)?(?:force|constabulary|p[fc]?cc|opcc|commissioner"
+    r"|county|area|office|response|mayor)\b(?!s)",
     re.IGNORECASE,
 )
 _COMPARE = re.compile(
-    r"\bcompar\w*|\bdiffer\w*|\bacross (?:the )?(?:forces|responses|pccs)\b|\beach force\b"
-    r"|\bhow do (?:the )?(?:forces|pccs|commissioners)\b|\bside by side\b|\bversus\b|\bvs\.?\b",
+    r"\bcompar\w*|\bdiffer\w*|\bcontrast\w*|\bacross (?:the )?(?:forces|responses|pccs)\b"
+    r"|\beach (?:force|pcc|commissioner|response)\b|\bside by side\b|\bversus\b|\bvs\.?\s",
     re.IGNORECASE,
+)
+_WHICH_OF = re.compile(r"\bwhich of\b", re.IGNORECASE)
+_WHICH_OF_LEAD = re.compile(r"^\s*which of(?:\s+the(?:se)?)?\s*", re.IGNORECASE)
+_EXCLUDING = re.compile(
+    r"(?:other than|apart from|except(?: for)?|excluding|besides|aside from|not including"
+    r"|outside(?: of)?)\s+(?:the\s+)?(?:[\w-]+\s+){0,2}$",
+    re.IGNORECASE,
+)
+_FRAMING_LEAD = re.compile(
+    rf"^\s*(?:(?:which|what|whose|name|list|identify|show|find)(?:\s+(?:all|of))?(?:\s+the)?"
+    rf"(?:\s+\w+)?(?:\s+{_PARTY})+(?:['’]s?)?(?:\s+(?:have|has|had|do|does|did|are|is|were"
+    rf"|was|that|which|who|where|will|can))*"
+    rf"|(?:has|have|do|does|did|is|are)\s+(?:any|some)(?:\s+\w+)?(?:\s+{_PARTY})+"
+    rf"|how\s+(?:do|did|does)\s+(?:the\s+)?{_PARTY}(?:\s+responses?)?\s+compare(?:\s+(?:on|in|about))?"
+    r"|compare\s+how(?:\s+the)?|how\s+(?:do|does|did)|what\s+(?:do|does|did))\s+",
+    re.IGNORECASE,
+)
+_NEGATIVE = re.compile(
+    r"\b(?:not|never|no longer|fail(?:s|ed)? to|without|refus\w*|reject\w*|declin\w*)\b|n[’']t\b",
+    re.IGNORECASE,
+)
+
+# Words that frame a question about responses rather than say what it is about.
+FRAMING_WORDS = frozenset(
+    """force forces police constabulary constabularies pcc pccs pfcc pfccs opcc opccs
+    commissioner commissioners office offices response responses respond responded say said
+    says mention mentions mentioned talk talks discuss discusses describe describes doing way
+    ways which what anything something report inspection hmicfrs area areas their its they them
+    chief constable constables refer refers referred reference references regarding relating
+    name list identify show find whose many much""".split()
 )
 
 METADATA_FIELDS: tuple[tuple[str, re.Pattern[str]], ...] = (
     (
         "within_56_days",
         re.compile(
-            r"\b56[- ]day|\bwithin (?:the )?(?:statutory|deadline|time)|"
-            r"\bon time\b|\blate\b|\bdeadline\b|\bin time\b",
+            r"\b56[- ]days?\b|\bwithin (?:the )?(?:statutory|deadline|time)|\bon time\b|\blate\b"
+            r"|\bdeadline\b|\bin time\b",
             re.I,
         ),
     ),
@@ -54,94 +93,139 @@ METADATA_FIELDS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("published", re.compile(r"\bwhen\b.*\bpublish|\bpublication date\b|\bdate published\b", re.I)),
     (
         "signatory",
-        re.compile(r"\bwho (?:signed|wrote|sent|authored)\b|\bsignator|\bsigned by\b", re.I),
+        re.compile(
+            r"\bwho (?:signed|wrote|sent|authored)\b|\bsignator|\bsigned (?:by|off)\b", re.I
+        ),
     ),
     (
         "addressee",
         re.compile(
-            r"\b(?:to whom|who (?:was|is) (?:it|the \w+) addressed|addressed to|"
-            r"sent to|written to)\b",
+            r"\b(?:to whom|who (?:was|is) (?:it|the \w+) addressed|addressed to|sent to|"
+            r"written to|who (?:was|is) (?:it|the \w+) (?:sent|written) to)\b",
+            re.I,
+        ),
+    ),
+)
+_METADATA_VALUE = {
+    "addressee": re.compile(r"\b(?:addressed|sent|written) to\s+(?:the\s+)?(.+?)\s*[?.]*$", re.I),
+    "signatory": re.compile(r"\bsigned (?:by|off by)\s+(?:the\s+)?(.+?)\s*[?.]*$", re.I),
+}
+_LATE = re.compile(r"\blate\b|\bafter the deadline\b|\bmiss\w*\b|\boutside\b|\bmore than\b", re.I)
+
+ANSWER_TYPES: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("amount", re.compile(r"\bhow much\b|\bwhat (?:amount|sum|budget)\b", re.I)),
+    ("number", re.compile(r"\bhow many\b|\bwhat (?:number|proportion|percentage)\b", re.I)),
+    (
+        "date",
+        re.compile(
+            r"^\s*when\b|\bby when\b|\bwhat (?:date|year|month)\b"
+            r"|\bwhen (?:will|did|was|is|does|do)\b",
+            re.I,
+        ),
+    ),
+    ("rating", re.compile(r"\b(?:grade|graded|grading|rating|rated|judged)\b", re.I)),
+    (
+        "person",
+        re.compile(
+            r"^\s*who\s+(?:is|was|leads?|led|chairs?|heads?|oversees?|signed)\b"
+            r"|\bwhich (?:officer|person|individual)\b|\bname of the\b",
             re.I,
         ),
     ),
 )
 
-_PARTY = (
-    r"(?:forces?|constabular(?:y|ies)|pccs?|commissioners?|areas?|responses?|opccs?|counties"
-    r"|county|offices?|police)"
-)
-_FRAMING_LEAD = re.compile(
-    rf"^(?:(?:which|what)(?: of (?:these|the))?(?: \w+)?(?: {_PARTY})+"
-    rf"(?: (?:have|has|do|does|did))?"
-    rf"|how (?:do|did|does) (?:the )?{_PARTY}(?: responses?)? compare(?: on| in| about)?"
-    rf"|compare how(?: the)?|how do(?:es)?|what (?:do|does|did))\s+",
-    re.IGNORECASE,
-)
-_SINGULAR = re.compile(
-    r"\bwhich (?:of these |one )?(?:force|constabulary|pcc|commissioner|county|area|office)\b"
-    r"(?! (?:offices|forces|areas|teams|staff)\b)",
-    re.IGNORECASE,
-)
-_SPECIFIC = re.compile(r"(?<![\w'])([A-Z][\w]*[A-Z][\w]*|[a-z]+[A-Z]\w*|[A-Z]{2,}\d*|\w*\d\w*)\b")
-_CAPITALISED = re.compile(r"(?<=[\w,;:] )([A-Z][a-z]{2,})\b")
-
 
 @dataclass(frozen=True, slots=True)
 class Question:
-    """A parsed question; `anchors` are distinctive terms any supporting sentence must contain."""
+    """A question read for answering; `text` as asked, `searched` with typos mended."""
 
     text: str
     kind: str
-    forces: tuple[str, ...]
-    focus_terms: tuple[str, ...]
-    anchors: tuple[str, ...]
-    metadata_field: str | None = None
+    forces: tuple[str, ...] = ()  # the forces the question is about; () means every force
+    excluded: tuple[str, ...] = ()  # forces it leaves out ("other than Norfolk")
     topic: str = ""
+    terms: tuple[str, ...] = ()
     singular: bool = False
+    listing: bool = False  # asks for a set of forces ("which forces ...")
+    negative: bool = False
+    metadata_field: str | None = None
+    metadata_value: str | None = None
+    answer_type: str | None = None
+    searched: str = ""
+
+    @property
+    def focus(self) -> str:
+        """What evidence is compared with: the topic, or the question when it has none."""
+        return self.topic or self.searched or self.text
 
 
-def parse_question(text: str, forces_named: tuple[str, ...] = ()) -> Question:
-    """Classify a question and pull out what it hinges on."""
-    field = metadata_field(text)
-    if field and (forces_named or not _WHICH_FORCES.search(text)):
+def read_question(text: str, searched: str | None = None) -> Question:
+    """Read a question (as searched, typos mended) for kind, scope, topic, terms and answer type."""
+    searched = (searched or text).strip()
+    mentions = force_mentions(searched)
+    excluded = tuple(
+        dict.fromkeys(f.force for f, start, _ in mentions if _EXCLUDING.search(searched[:start]))
+    )
+    named = tuple(dict.fromkeys(f.force for f, _, _ in mentions if f.force not in excluded))
+    field = metadata_field(searched)
+    listing = (
+        bool(_LISTING.search(searched))
+        or (not named and bool(_PLURAL_PARTY.search(searched)))
+        or (len(named) >= 2 and bool(_WHICH_OF.search(searched)))
+    )
+    if field:
         kind = "metadata"
-    elif _COMPARE.search(text):
+    elif _COMPARE.search(searched):
         kind = "compare"
-    elif _WHICH_FORCES.search(text):
+    elif listing:
         kind = "which_forces"
-    elif forces_named:
+    elif named:
         kind = "force"
     else:
         kind = "general"
-    if field and kind == "which_forces":
-        kind = "metadata"
-    force_words = {w.lower() for name in forces_named for w in re.findall(r"\w+", name)}
-    focus = tuple(t for t in query_terms(text) if t not in FRAMING_WORDS and t not in force_words)
+    scope = _scope(kind, named, searched)
+    topic = question_topic(searched, (*scope, *excluded))
     return Question(
-        text,
-        kind,
-        forces_named,
-        focus,
-        anchor_terms(text, force_words),
-        field,
-        topic=question_topic(text),
-        singular=bool(_SINGULAR.search(text)),
+        text=text,
+        kind=kind,
+        forces=scope,
+        excluded=excluded,
+        topic=topic,
+        terms=tuple(t for t in content_terms(topic) if t not in FRAMING_WORDS),
+        singular=bool(_SINGULAR.search(searched)),
+        listing=listing,
+        negative=bool(_NEGATIVE.search(searched)),
+        metadata_field=field,
+        metadata_value=_metadata_value(field, searched) if listing else None,
+        answer_type=None if listing else answer_type(searched),
+        searched=searched,
     )
 
 
-def question_topic(text: str) -> str:
-    """What the question is about, without force names or 'which forces ...' framing.
+def _scope(kind: str, named: tuple[str, ...], text: str) -> tuple[str, ...]:
+    """The forces a question is about: those it asks about, not those it merely mentions."""
+    if kind in ("force", "compare") or (kind == "metadata" and named):
+        return named
+    if kind == "which_forces" and len(named) >= 2 and _WHICH_OF.search(text):
+        return named  # "which of Kent, Essex and Surrey ..."
+    return ()
 
-    Sentences are scored against this: a force's name or the word 'forces' in the question
-    would otherwise make any sentence naming a force look relevant.
+
+def question_topic(text: str, scope: tuple[str, ...] = ()) -> str:
+    """What the question is about, without 'which forces ...' framing or the forces it scopes.
+
+    Evidence is compared with this: the word 'forces' or a force's name in the question would
+    make any sentence naming a force look relevant.
     """
     topic = _FRAMING_LEAD.sub("", text.strip())
-    for force in forces_mentioned(topic):
-        for name in sorted({force.force, force.force_name, *force.aliases}, key=len, reverse=True):
-            topic = re.sub(rf"\b{re.escape(name)}(?:'s|’s)?\b", " ", topic, flags=re.IGNORECASE)
+    for force, start, end in reversed(force_mentions(topic)):
+        if force.force in scope:
+            before = _EXCLUDING.sub("", topic[:start])
+            topic = before + " " + re.sub(r"^['’]s?\b", "", topic[end:])
+    topic = _WHICH_OF_LEAD.sub("", topic)
+    topic = re.sub(r"^(?:[\s,]|\b(?:and|or)\b)+", "", topic, flags=re.IGNORECASE)
     topic = re.sub(r"\s+", " ", topic).strip(" ,?")
-    topic = re.sub(r"^(?:and|or|,)\s+", "", topic)
-    return topic if len(query_terms(topic)) >= 1 else text
+    return topic if content_terms(topic) else text
 
 
 def metadata_field(text: str) -> str | None:
@@ -152,32 +236,18 @@ def metadata_field(text: str) -> str | None:
     return None
 
 
-def anchor_terms(text: str, exclude: set[str] = frozenset()) -> tuple[str, ...]:
-    """Acronyms, CamelCase names, codes and mid-sentence proper nouns: 'tuServ', 'Niche', 'RMS'.
-
-    A sentence that lacks every form of such a term cannot be evidence for it, however similar
-    its meaning; this is what keeps "which forces use Niche?" from naming a force that uses
-    another system.
-    """
-    found: dict[str, int] = {}
-    glossary_forms = {form.lower() for group in GLOSSARY for form in group}
-    for match in [*_SPECIFIC.finditer(text), *_CAPITALISED.finditer(text)]:
-        term = match.group(1)
-        lowered = term.lower()
-        if lowered in exclude or lowered in FRAMING_WORDS or lowered in _GENERIC_CAPS:
-            continue
-        if lowered in glossary_forms and lowered in _BROAD_GLOSSARY:
-            continue
-        if lowered.isdigit():
-            continue  # "outcome 22": the number belongs to a phrase, not a name on its own
-        found.setdefault(term, match.start(1))
-    found = dict(sorted(found.items(), key=lambda item: item[1]))
-    return tuple(found)
+def answer_type(text: str) -> str | None:
+    """The type of value a question wants (a number, a date, a person ...), if it wants one."""
+    for name, pattern in ANSWER_TYPES:
+        if pattern.search(text):
+            return name
+    return None
 
 
-# Capitalised words that name the domain itself rather than a distinctive thing.
-_GENERIC_CAPS = frozenset(
-    """home office secretary england wales police crime commissioner constabulary chief
-    constable hmicfrs hmic pcc pfcc opcc npcc uk march april may june july""".split()
-)
-_BROAD_GLOSSARY = frozenset({"pcc", "pfcc", "opcc", "hmicfrs", "hmic", "commissioner"})
+def _metadata_value(field: str | None, text: str) -> str | None:
+    """The value a which-forces question filters a metadata field on ('the Home Secretary')."""
+    if field == "within_56_days":
+        return "no" if _LATE.search(text) else "yes"
+    pattern = _METADATA_VALUE.get(field or "")
+    match = pattern.search(text) if pattern else None
+    return match.group(1).strip() if match else None

@@ -59,8 +59,8 @@ def serve(host: str, port: int, auth_file: Path | None, max_upload_mb: float) ->
         )
     # Set before Gradio is imported: no usage analytics and no version check leave the machine.
     os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
+    from qa.candidates import warm_sentence_cache
     from qa.chain import QAEngine
-    from qa.evidence import warm_sentence_cache
     from ui.handlers import AppState
     from ui.web import create_app, launch_app
 

@@ -1,0 +1,172 @@
+"""Each force's candidate evidence for a question: its best passages, split into scored sentences.
+
+A sentence is read with its neighbours (a window), because responses often state a thing over
+two sentences ("We have a Violence Reduction Unit. It funds ..."). Every score here is about one
+force's own text; how forces compare is the judge's business.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from index.search import SearchFilters, SearchIndex
+from index.types import Hit
+from ingest.sentences import Sentence, split_sentences
+from ingest.types import Chunk, DocumentMetadata
+from qa.lexical import TermWeights, stems
+from qa.question import Question
+
+PASSAGES_PER_FORCE = 4
+WINDOW = 1  # sentences either side that a sentence is read with
+
+_NEGATION = re.compile(
+    r"\b(?:not|no|never|neither|nor|without|none|unable)\b|n[’']t\b", re.IGNORECASE
+)
+# "3. By 31 March 2024, chief constables should ..." and restatements without the deadline.
+_RECOMMENDATION_WORDING = re.compile(
+    r"^[\W\d]*(?:#?\d+\s*[–-]\s*)?(?:recommendation\s*\d*\s*:?\s*)?(?:by [^,]{3,40},\s*)?"
+    r"(?:all )?(?:chief constables|the home office|police forces|forces|pccs|police and crime "
+    r"commissioners|the inspectorate|hmicfrs|the college of policing|the npcc)\s+should\b",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Unit:
+    """One sentence of a force's passage, scored against the question alone and in its window."""
+
+    sentence: Sentence
+    chunk: Chunk
+    passage: str
+    window: str
+    dense: float
+    dense_window: float
+    coverage: float
+    coverage_window: float
+    rarest_present: bool
+    negated: bool
+    quotes_recommendation: bool
+
+    @property
+    def key(self) -> str:
+        return self.sentence.key
+
+
+@dataclass(frozen=True, slots=True)
+class ForceCandidates:
+    """A force's best passages for a question and every sentence in them."""
+
+    force: str
+    hits: tuple[Hit, ...]
+    units: tuple[Unit, ...]
+    bm25: float
+    dense_chunk: float
+    coverage_chunk: float
+
+
+def gather(
+    index: SearchIndex,
+    question: Question,
+    forces: Sequence[str],
+    weights: TermWeights,
+    metadata: dict[str, DocumentMetadata],
+    filters: SearchFilters | None = None,
+) -> dict[str, ForceCandidates]:
+    """Every force's candidates: its best passages by hybrid search, sentences scored."""
+    base = filters or SearchFilters()
+    vector = index.query_vector(question.focus)
+    rarest = weights.rarest()
+    found: dict[str, ForceCandidates] = {}
+    for force in forces:
+        scoped = SearchFilters(
+            (force,), base.inspection, base.date_from, base.date_to, base.section
+        )
+        hits = index.search(question.focus, PASSAGES_PER_FORCE, scoped, query_vector=vector)
+        if hits:
+            found[force] = _force_candidates(index, force, hits, vector, weights, rarest, metadata)
+    return found
+
+
+def _force_candidates(
+    index: SearchIndex,
+    force: str,
+    hits: list[Hit],
+    vector: np.ndarray,
+    weights: TermWeights,
+    rarest: str | None,
+    metadata: dict[str, DocumentMetadata],
+) -> ForceCandidates:
+    passages = index.passages([h.chunk.chunk_id for h in hits])
+    units: list[Unit] = []
+    seen: set[tuple[str, int]] = set()
+    chunk_coverage = 0.0
+    for hit in hits:
+        passage = passages.get(hit.chunk.chunk_id, hit.chunk.text)
+        chunk_coverage = max(chunk_coverage, weights.coverage(weights.present(passage)))
+        sentences = split_sentences(passage, offset=hit.chunk.char_start)
+        if not sentences:
+            continue
+        matrix = index.sentence_vectors([s.key for s in sentences])
+        for i, sentence in enumerate(sentences):
+            if (hit.chunk.doc_id, sentence.start) in seen:
+                continue  # overlapping chunks repeat sentences
+            seen.add((hit.chunk.doc_id, sentence.start))
+            lo, hi = max(0, i - WINDOW), min(len(sentences), i + WINDOW + 1)
+            window = " ".join(s.key for s in sentences[lo:hi])
+            window_vector = matrix[lo:hi].sum(axis=0)
+            window_vector /= np.linalg.norm(window_vector) or 1.0
+            present = weights.present(sentence.key)
+            present_window = weights.present(window, stems(window))
+            units.append(
+                Unit(
+                    sentence=sentence,
+                    chunk=hit.chunk,
+                    passage=passage,
+                    window=window,
+                    dense=float(matrix[i] @ vector),
+                    dense_window=float(window_vector @ vector),
+                    coverage=weights.coverage(present),
+                    coverage_window=weights.coverage(present_window),
+                    rarest_present=rarest is not None and rarest in present_window,
+                    negated=bool(_NEGATION.search(sentence.key)),
+                    quotes_recommendation=_quotes_recommendation(
+                        sentence, metadata.get(hit.chunk.doc_id)
+                    ),
+                )
+            )
+    return ForceCandidates(
+        force=force,
+        hits=tuple(hits),
+        units=tuple(units),
+        bm25=max((h.keyword_score or 0.0) for h in hits),
+        dense_chunk=max((h.dense_score or 0.0) for h in hits),
+        coverage_chunk=chunk_coverage,
+    )
+
+
+def _quotes_recommendation(sentence: Sentence, metadata: DocumentMetadata | None) -> bool:
+    if _RECOMMENDATION_WORDING.match(sentence.key):
+        return True
+    return metadata is not None and any(
+        r.char_start < sentence.end and sentence.start < r.char_end
+        for r in metadata.recommendations
+    )
+
+
+def warm_sentence_cache(index: SearchIndex, batch: int = 128) -> int:
+    """Embed every sentence not yet in the embedding cache; returns how many sentences it read.
+
+    `pccqa serve` runs this in the background so answers soon read only cached vectors.
+    """
+    chunk_ids = [c.chunk_id for c in index.all_chunks() if c.chunk_id is not None]
+    read = 0
+    for start in range(0, len(chunk_ids), batch):
+        passages = index.passages(chunk_ids[start : start + batch])
+        keys = sorted({s.key for text in passages.values() for s in split_sentences(text)})
+        index.embed_texts(keys)
+        read += len(keys)
+    return read

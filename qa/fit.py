@@ -1,0 +1,177 @@
+"""Fit the answer policy on development questions: features, labels, cross-validated cut-offs.
+
+Each (question, force) pair is one row, labelled by whether the question's expected forces
+include that force. The model is a logistic regression over standardised features; its cut-offs
+are chosen on out-of-fold probabilities (grouped by question, so no question is judged by a
+model that saw it), and the result is written as plain JSON numbers.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from index.search import SearchFilters
+from qa.candidates import gather
+from qa.chain import QAEngine, absent_share
+from qa.evaluate import EvalQuestion
+from qa.judge import FEATURES, POLICY_FILE, AnswerPolicy, feature_rows
+from qa.question import read_question
+from qa.variants import variant
+
+FOLDS = 5
+REGULARISATION = 1.0  # scikit-learn's C: the default, not tuned on the set it is judged on
+RELATED_PER_QUESTION = 3.0  # at most this many 'related, check' forces on average
+STATES_GRID = np.round(np.arange(0.05, 0.95, 0.025), 3)
+RELATIVE_GRID = np.round(np.arange(0.0, 1.0, 0.05), 2)
+TRAINING_FORMS = ("original", "lower", "typo")  # so no cut-off hinges on exact wording
+JUDGED_KINDS = ("which_forces", "compare", "force", "fact", "unanswerable")
+
+
+@dataclass(frozen=True, slots=True)
+class Rows:
+    """Feature rows with their labels, question groups and the question facts decisions need."""
+
+    features: np.ndarray
+    labels: np.ndarray
+    groups: np.ndarray
+    singular: np.ndarray
+    expected: dict[int, int]  # group -> number of expected forces
+
+
+def training_rows(named_sets: Sequence[tuple[QAEngine, Sequence[EvalQuestion]]]) -> Rows:
+    """One row per (question, force in scope), over every engine's corpus and question set."""
+    features, labels, groups, singular, expected = [], [], [], [], {}
+    group = 0
+    for engine, questions in named_sets:
+        for question in questions:
+            if question.kind not in JUDGED_KINDS:
+                continue
+            for form in TRAINING_FORMS:
+                text = variant(question, form)
+                read = read_question(text, engine_correct(engine, text))
+                plan = engine.plan_for(read, SearchFilters())
+                if not plan.in_scope:
+                    continue
+                weights, absent = engine.term_weights(read.terms)
+                metadata = {d.doc_id: d.metadata for d in engine.documents}
+                candidates = gather(engine.index, read, plan.readable, weights, metadata)
+                rows = feature_rows(candidates, absent_share(weights, absent))
+                wanted = {f.casefold() for f in question.expected_forces}
+                for force in plan.in_scope:
+                    row = rows.get(force)
+                    features.append(row if row is not None else np.zeros(len(FEATURES)))
+                    labels.append(int(force.casefold() in wanted))
+                    groups.append(group)
+                    singular.append(read.singular)
+                expected[group] = len(wanted)
+                group += 1
+    return Rows(
+        np.vstack(features),
+        np.asarray(labels),
+        np.asarray(groups),
+        np.asarray(singular),
+        expected,
+    )
+
+
+def engine_correct(engine: QAEngine, text: str) -> str:
+    from qa.spelling import correct
+
+    return correct(text, engine.vocabulary)[0]
+
+
+def fit_policy(rows: Rows, path: Path = POLICY_FILE) -> tuple[AnswerPolicy, dict[str, float]]:
+    """Fit, choose cut-offs on out-of-fold probabilities, write the policy JSON; return both."""
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.model_selection import GroupKFold
+
+    mean = rows.features.mean(axis=0)
+    scale = rows.features.std(axis=0)
+    scale[scale < 1e-9] = 1.0
+    standard = (rows.features - mean) / scale
+    out_of_fold = np.zeros(len(rows.labels))
+    for train, test in GroupKFold(n_splits=FOLDS).split(standard, rows.labels, rows.groups):
+        model = LogisticRegression(C=REGULARISATION, max_iter=2000)
+        model.fit(standard[train], rows.labels[train])
+        out_of_fold[test] = model.predict_proba(standard[test])[:, 1]
+    states_min, relative, cv_score = _best_cutoffs(rows, out_of_fold)
+    related_min = _related_cutoff(rows, out_of_fold, states_min, relative)
+    model = LogisticRegression(C=REGULARISATION, max_iter=2000).fit(standard, rows.labels)
+    policy = AnswerPolicy(
+        features=FEATURES,
+        mean=tuple(mean.round(6).tolist()),
+        scale=tuple(scale.round(6).tolist()),
+        coef=tuple(model.coef_[0].round(6).tolist()),
+        intercept=round(float(model.intercept_[0]), 6),
+        states_min=states_min,
+        relative=relative,
+        related_min=related_min,
+        fitted_on={
+            "rows": len(rows.labels),
+            "questions": len(rows.expected),
+            "positives": int(rows.labels.sum()),
+            "cv_objective": round(cv_score, 4),
+        },
+    )
+    path.write_text(json.dumps(policy.to_dict(), indent=2) + "\n", encoding="utf-8")
+    return policy, {"cv_objective": cv_score}
+
+
+def decide(
+    probabilities: np.ndarray, singular: bool, states_min: float, relative: float
+) -> np.ndarray:
+    """The judge's rule on one question's forces: above the floor and near the best."""
+    best = probabilities.max(initial=0.0)
+    stated = (probabilities >= states_min) & (probabilities >= relative * best)
+    if singular:
+        stated &= probabilities >= best
+    return stated
+
+
+def _best_cutoffs(rows: Rows, probabilities: np.ndarray) -> tuple[float, float, float]:
+    """The cut-offs maximising mean per-question F1 (answerable) and abstention (unanswerable)."""
+    best = (0.5, 0.5, -1.0)
+    by_group = _by_group(rows)
+    for states_min in STATES_GRID:
+        for relative in RELATIVE_GRID:
+            scores = []
+            for group, index in by_group.items():
+                stated = decide(probabilities[index], rows.singular[index][0], states_min, relative)
+                scores.append(_question_score(rows.labels[index], stated, rows.expected[group]))
+            score = float(np.mean(scores))
+            if score > best[2] + 1e-9:
+                best = (float(states_min), float(relative), score)
+    return best
+
+
+def _related_cutoff(
+    rows: Rows, probabilities: np.ndarray, states_min: float, relative: float
+) -> float:
+    """The lowest cut-off that keeps 'related, check' to a readable few forces per question."""
+    candidates = []
+    for index in _by_group(rows).values():
+        stated = decide(probabilities[index], rows.singular[index][0], states_min, relative)
+        candidates.append(probabilities[index][~stated])
+    pooled = np.concatenate(candidates) if candidates else np.zeros(0)
+    for cutoff in sorted(set(np.round(np.arange(0.01, states_min + 1e-9, 0.01), 3))):
+        if np.sum(pooled >= cutoff) / max(len(candidates), 1) <= RELATED_PER_QUESTION:
+            return float(cutoff)
+    return float(states_min)
+
+
+def _question_score(labels: np.ndarray, stated: np.ndarray, expected: int) -> float:
+    """F1 of the named forces for an answerable question; 1 for a correct abstention."""
+    named = int(stated.sum())
+    if expected == 0:
+        return float(named == 0)
+    right = int((stated & (labels == 1)).sum())
+    return 2 * right / (expected + named)
+
+
+def _by_group(rows: Rows) -> dict[int, np.ndarray]:
+    return {int(g): np.flatnonzero(rows.groups == g) for g in np.unique(rows.groups)}
