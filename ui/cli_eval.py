@@ -27,7 +27,7 @@ from qa.evaluate import (
 from qa.variants import VARIANTS, variant
 
 REPO = Path(__file__).resolve().parents[1]
-WIDE_CORPUS = REPO / "tests" / "data" / "corpus_wide"
+WIDE_CORPUS = REPO / "tests" / "data" / "corpus_wide" / "documents"
 SEED_CORPUS = REPO / "corpus"
 QUESTION_SETS = {
     "dev": (DATA / "dev.jsonl", WIDE_CORPUS),

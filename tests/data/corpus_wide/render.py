@@ -342,6 +342,8 @@ def main(argv: list[str]) -> int:
     wanted = {a for a in argv if not a.startswith("--")}
     problems = 0
     for e in entries:
+        if e["source_file"] is None:
+            continue  # a seed copied whole from corpus/, nothing to render
         base = e["file"].rsplit(".", 1)[0]
         if wanted and base not in wanted and e["file"] not in wanted:
             continue
@@ -352,7 +354,7 @@ def main(argv: list[str]) -> int:
             problems += 1
         if check_only:
             continue
-        dest = HERE / e["file"]
+        dest = HERE / "documents" / e["file"]
         fmt = e["format"]
         if fmt == "txt":
             dest.write_bytes(text.encode("utf-8"))
