@@ -29,6 +29,8 @@ COMMON_TERM_SHARE = 0.01  # a keyword term in more than this share of chunks is 
 COMMON_TERM_MIN = 500  # ...once that share is over this many chunks (never in a small corpus)
 MODES = ("hybrid", "dense", "keyword")
 SENTENCE_CACHE_SIZE = 50_000
+EACH_FORCE_IN_ONE_PASS = 50_000  # chunks; past this, each force is searched on its own
+KEYWORD_POOL = 5_000  # keyword matches read when splitting one pass by force
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,6 +70,7 @@ class SearchIndex:
     _chunks: int | None = None
     _sentences: OrderedDict[str, np.ndarray] = field(default_factory=OrderedDict)
     _term_counts: dict[str, int] | None = None
+    _owners: dict[int, str | None] | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     @classmethod
@@ -100,6 +103,7 @@ class SearchIndex:
         self._known_forces = []
         self._chunks = None
         self._term_counts = None
+        self._owners = None
 
     @property
     def forces(self) -> list[str]:
@@ -197,13 +201,68 @@ class SearchIndex:
             return []
         dense = self._dense(query, allowed, query_vector) if mode != "keyword" else []
         keyword = self._keyword(query, allowed) if mode != "dense" else []
+        hits = self._hits(dense, keyword)
+        if diverse:
+            hits = each_force_first(hits)
+        return hits[:k]
+
+    def search_each_force(
+        self,
+        query: str,
+        forces: Sequence[str],
+        k: int,
+        filters: SearchFilters | None = None,
+        query_vector: np.ndarray | None = None,
+    ) -> dict[str, list[Hit]]:
+        """The k best chunks of each force, as a force-filtered `search` would rank them.
+
+        While the index is exact, one dense pass and one keyword pass over the whole corpus are
+        split by force (a which-forces question reads every force); above that, each force is
+        searched on its own so IVF's probes are spent inside the force.
+        """
+        filters = filters or SearchFilters()
+        if len(self.vectors) > EACH_FORCE_IN_ONE_PASS:
+            return {
+                force: hits
+                for force in forces
+                if (
+                    hits := self.search(
+                        query, k, _with_forces(filters, force), "hybrid", query_vector=query_vector
+                    )
+                )
+            }
+        allowed = self.store.filtered_chunk_ids(
+            (), filters.inspection, filters.date_from, filters.date_to, filters.section
+        )
+        owner = self._chunk_forces()
+        wanted = set(forces)
+        keep = {cid for cid in allowed if owner.get(cid) in wanted}
+        every = max(len(self.vectors), 1)
+        dense = [d for d in self._dense(query, None, query_vector, every) if d[0] in keep]
+        keyword = [h for h in self._keyword(query, None, KEYWORD_POOL) if h[0] in keep]
+        by_force: dict[str, tuple[list, list]] = {f: ([], []) for f in forces}
+        for ranking, side in ((dense, 0), (keyword, 1)):
+            for cid, score in ranking:
+                bucket = by_force[owner[cid]][side]
+                if len(bucket) < CANDIDATES:
+                    bucket.append((cid, score))
+        return {
+            force: hits for force, (d, kw) in by_force.items() if (hits := self._hits(d, kw)[:k])
+        }
+
+    def _chunk_forces(self) -> dict[int, str | None]:
+        if self._owners is None:
+            self._owners = self.store.chunk_forces()
+        return self._owners
+
+    def _hits(self, dense: list[tuple[int, float]], keyword: list[tuple[int, float]]) -> list[Hit]:
+        """Fuse two rankings into hits carrying each side's rank and score."""
         fused = reciprocal_rank_fusion(dense, keyword)
         chunks = {c.chunk_id: c for c in self.store.chunks([cid for cid, _ in fused])}
         dense_rank = {cid: r for r, (cid, _) in enumerate(dense, 1)}
-        dense_score = dict(dense)
         keyword_rank = {cid: r for r, (cid, _) in enumerate(keyword, 1)}
-        keyword_score = dict(keyword)
-        hits = [
+        dense_score, keyword_score = dict(dense), dict(keyword)
+        return [
             Hit(
                 chunks[cid],
                 score,
@@ -215,23 +274,26 @@ class SearchIndex:
             for cid, score in fused
             if cid in chunks
         ]
-        if diverse:
-            hits = each_force_first(hits)
-        return hits[:k]
 
     def _dense(
-        self, query: str, allowed: list[int] | None, query_vector: np.ndarray | None
+        self,
+        query: str,
+        allowed: list[int] | None,
+        query_vector: np.ndarray | None,
+        k: int = CANDIDATES,
     ) -> list[tuple[int, float]]:
         vector = query_vector if query_vector is not None else self.query_vector(query)
         ids = None if allowed is None else np.asarray(allowed, dtype=np.int64)
-        scores, found = self.vectors.search(vector[None, :], CANDIDATES, allowed_ids=ids)
+        scores, found = self.vectors.search(vector[None, :], k, allowed_ids=ids)
         return [(int(i), float(s)) for s, i in zip(scores[0], found[0], strict=True) if i >= 0]
 
-    def _keyword(self, query: str, allowed: list[int] | None) -> list[tuple[int, float]]:
+    def _keyword(
+        self, query: str, allowed: list[int] | None, k: int = CANDIDATES
+    ) -> list[tuple[int, float]]:
         terms = self._discriminating(fts_terms(query))
         if not terms:
             return []
-        return self.store.keyword_search(" OR ".join(terms), CANDIDATES, allowed)
+        return self.store.keyword_search(" OR ".join(terms), k, allowed)
 
     def _discriminating(self, terms: list[str]) -> list[str]:
         """Terms without the ones in a large share of all chunks (none in a small corpus).
@@ -247,6 +309,12 @@ class SearchIndex:
         if self._chunks is None:
             self._chunks = self.store.chunk_count()
         return self._chunks
+
+
+def _with_forces(filters: SearchFilters, force: str) -> SearchFilters:
+    return SearchFilters(
+        (force,), filters.inspection, filters.date_from, filters.date_to, filters.section
+    )
 
 
 def reciprocal_rank_fusion(*rankings: list[tuple[int, float]]) -> list[tuple[int, float]]:

@@ -257,6 +257,10 @@ class CorpusStore:
             found.update({r[0]: r[1] for r in rows})
         return found
 
+    def chunk_forces(self) -> dict[int, str | None]:
+        """Every chunk id and the force of its document."""
+        return dict(self._db.execute("SELECT chunk_id, force FROM chunks"))
+
     def chunks_of(self, doc_id: str) -> list[Chunk]:
         rows = self._db.execute(f"{_CHUNK_SELECT} WHERE c.doc_id = ? ORDER BY c.ordinal", (doc_id,))
         return [_chunk_from_row(r) for r in rows]

@@ -80,15 +80,13 @@ def gather(
     base = filters or SearchFilters()
     vector = index.query_vector(question.focus)
     rarest = weights.rarest()
-    found: dict[str, ForceCandidates] = {}
-    for force in forces:
-        scoped = SearchFilters(
-            (force,), base.inspection, base.date_from, base.date_to, base.section
-        )
-        hits = index.search(question.focus, PASSAGES_PER_FORCE, scoped, query_vector=vector)
-        if hits:
-            found[force] = _force_candidates(index, force, hits, vector, weights, rarest, metadata)
-    return found
+    by_force = index.search_each_force(
+        question.focus, forces, PASSAGES_PER_FORCE, base, query_vector=vector
+    )
+    return {
+        force: _force_candidates(index, force, hits, vector, weights, rarest, metadata)
+        for force, hits in by_force.items()
+    }
 
 
 def _force_candidates(
@@ -110,17 +108,19 @@ def _force_candidates(
         sentences = split_sentences(passage, offset=hit.chunk.char_start)
         if not sentences:
             continue
-        matrix = index.sentence_vectors([s.key for s in sentences])
+        keys = [s.key for s in sentences]
+        held = [stems(k) for k in keys]
+        matrix = index.sentence_vectors(keys)
         for i, sentence in enumerate(sentences):
             if (hit.chunk.doc_id, sentence.start) in seen:
                 continue  # overlapping chunks repeat sentences
             seen.add((hit.chunk.doc_id, sentence.start))
             lo, hi = max(0, i - WINDOW), min(len(sentences), i + WINDOW + 1)
-            window = " ".join(s.key for s in sentences[lo:hi])
+            window = " ".join(keys[lo:hi])
             window_vector = matrix[lo:hi].sum(axis=0)
             window_vector /= np.linalg.norm(window_vector) or 1.0
-            present = weights.present(sentence.key)
-            present_window = weights.present(window, stems(window))
+            present = weights.present(keys[i], held[i])
+            present_window = weights.present(window, set().union(*held[lo:hi]))
             units.append(
                 Unit(
                     sentence=sentence,
@@ -132,9 +132,9 @@ def _force_candidates(
                     coverage=weights.coverage(present),
                     coverage_window=weights.coverage(present_window),
                     rarest_present=rarest is not None and rarest in present_window,
-                    negated=bool(_NEGATION.search(sentence.key)),
+                    negated=bool(_NEGATION.search(keys[i])),
                     quotes_recommendation=_quotes_recommendation(
-                        sentence, metadata.get(hit.chunk.doc_id)
+                        sentence, keys[i], metadata.get(hit.chunk.doc_id)
                     ),
                 )
             )
@@ -148,8 +148,8 @@ def _force_candidates(
     )
 
 
-def _quotes_recommendation(sentence: Sentence, metadata: DocumentMetadata | None) -> bool:
-    if _RECOMMENDATION_WORDING.match(sentence.key):
+def _quotes_recommendation(sentence: Sentence, key: str, metadata: DocumentMetadata | None) -> bool:
+    if _RECOMMENDATION_WORDING.match(key):
         return True
     return metadata is not None and any(
         r.char_start < sentence.end and sentence.start < r.char_end

@@ -25,7 +25,8 @@ from qa.variants import variant
 
 FOLDS = 5
 REGULARISATION = 1.0  # scikit-learn's C: the default, not tuned on the set it is judged on
-RELATED_PER_QUESTION = 3.0  # at most this many 'related, check' forces on average
+RELATED_PER_QUESTION = 3.0  # at most this many 'related, check' forces on average...
+RELATED_PRECISION = 0.25  # ...of which at least this share do state the answer
 STATES_GRID = np.round(np.arange(0.05, 0.95, 0.025), 3)
 RELATIVE_GRID = np.round(np.arange(0.0, 1.0, 0.05), 2)
 TRAINING_FORMS = ("original", "lower", "typo")  # so no cut-off hinges on exact wording
@@ -152,14 +153,24 @@ def _best_cutoffs(rows: Rows, probabilities: np.ndarray) -> tuple[float, float, 
 def _related_cutoff(
     rows: Rows, probabilities: np.ndarray, states_min: float, relative: float
 ) -> float:
-    """The lowest cut-off that keeps 'related, check' to a readable few forces per question."""
-    candidates = []
+    """The lowest cut-off at which 'related, check' is worth a reader's time.
+
+    At least RELATED_PRECISION of the forces shown there state the answer after all (so the
+    heading finds missed forces rather than noise), and at most RELATED_PER_QUESTION are shown
+    on average.
+    """
+    shown, labels = [], []
     for index in _by_group(rows).values():
         stated = decide(probabilities[index], rows.singular[index][0], states_min, relative)
-        candidates.append(probabilities[index][~stated])
-    pooled = np.concatenate(candidates) if candidates else np.zeros(0)
-    for cutoff in sorted(set(np.round(np.arange(0.01, states_min + 1e-9, 0.01), 3))):
-        if np.sum(pooled >= cutoff) / max(len(candidates), 1) <= RELATED_PER_QUESTION:
+        shown.append(probabilities[index][~stated])
+        labels.append(rows.labels[index][~stated])
+    pooled, truth = np.concatenate(shown), np.concatenate(labels)
+    for cutoff in np.round(np.arange(0.01, states_min + 1e-9, 0.01), 3):
+        above = pooled >= cutoff
+        if not above.any():
+            break
+        precise = truth[above].mean() >= RELATED_PRECISION
+        if precise and above.sum() / len(shown) <= RELATED_PER_QUESTION:
             return float(cutoff)
     return float(states_min)
 

@@ -11,7 +11,7 @@ from index.build import ingest_and_index
 from index.errors import CorruptIndexError, IndexNotFound, ModelMismatch
 from index.keyword import fts_terms
 from index.manifest import VECTORS_FILE, read_manifest
-from index.search import SearchFilters, SearchIndex, asks_across_forces
+from index.search import SearchFilters, SearchIndex
 
 from .conftest import CORPUS
 
@@ -47,15 +47,25 @@ def test_force_filter_returns_only_that_force(search_index: SearchIndex) -> None
     assert hits and {h.chunk.force for h in hits} == {"Norfolk"}
 
 
-def test_force_named_in_query_filters(search_index: SearchIndex) -> None:
-    hits = search_index.search("what did West Mercia say about outcome 22", k=5)
-    assert {h.chunk.force for h in hits} == {"West Mercia"}
+def test_a_force_named_in_the_query_is_only_words(search_index: SearchIndex) -> None:
+    # Search never guesses intent: "learned from the West Midlands VRU" is not a filter.
+    hits = search_index.search("what did West Mercia say about outcome 22", k=10)
+    assert len({h.chunk.force for h in hits}) > 1
 
 
-def test_across_forces_question_shows_each_force_first(search_index: SearchIndex) -> None:
-    assert asks_across_forces("which forces train officers in outcome 22?")
-    hits = search_index.search("which forces train officers in outcome 22?", k=5)
+def test_diverse_search_shows_each_force_first(search_index: SearchIndex) -> None:
+    hits = search_index.search("which forces train officers in outcome 22?", k=5, diverse=True)
     assert len({h.chunk.force for h in hits}) == 5
+
+
+def test_each_force_search_matches_a_force_filtered_search(search_index: SearchIndex) -> None:
+    query = "training officers in the use of outcome 22"
+    by_force = search_index.search_each_force(query, search_index.forces, 3)
+    assert set(by_force) == set(search_index.forces)
+    for force, hits in by_force.items():
+        alone = search_index.search(query, 3, SearchFilters(forces=(force,)))
+        assert [h.chunk.chunk_id for h in hits] == [h.chunk.chunk_id for h in alone], force
+        assert all(h.keyword_score is None or h.keyword_score > 0 for h in hits)
 
 
 def test_keyword_query_is_safe_from_fts_syntax() -> None:

@@ -184,6 +184,12 @@ def ask(
     show_default=True,
     help="Also ask every question in lower case, with a typo, and reworded.",
 )
+@click.option(
+    "--fit",
+    "refit",
+    is_flag=True,
+    help="First refit the answer policy on the dev and seeds sets (qa/data/answer_policy.json).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @friendly_errors
 def evaluate_command(
@@ -191,10 +197,16 @@ def evaluate_command(
     questions_file: Path | None,
     corpus: Path | None,
     variants: bool,
+    refit: bool,
     as_json: bool,
 ) -> None:
     """Score answers per question kind beside BM25 and the tutorial retriever (top-3 forces)."""
-    from ui.cli_eval import QUESTION_SETS, run_eval
+    from ui.cli_eval import QUESTION_SETS, fit, run_eval
+
+    if refit:
+        fitted = fit(home_dir(), progress=watching(as_json))
+        if not as_json:
+            click.echo(f"Answer policy fitted: {fitted}", err=True)
 
     default_questions, default_corpus = QUESTION_SETS[set_name]
     if questions_file and not corpus:

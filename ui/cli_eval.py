@@ -78,6 +78,34 @@ def run_eval(
         index.close()
 
 
+FIT_SETS = ("dev", "seeds")  # two corpora of different sizes: cut-offs must hold on both
+
+
+def fit(home: Path, progress: bool = False) -> dict[str, object]:
+    """Fit the answer policy on the development sets (never the locked one) and install it."""
+    from qa.fit import fit_policy, training_rows
+
+    indexes = [open_eval_index(QUESTION_SETS[name][1], home, progress) for name in FIT_SETS]
+    try:
+        rows = training_rows(
+            [
+                (QAEngine(index), load_questions(QUESTION_SETS[name][0]))
+                for name, index in zip(FIT_SETS, indexes, strict=True)
+            ]
+        )
+    finally:
+        for index in indexes:
+            index.close()
+    policy, _ = fit_policy(rows)
+    return {
+        **policy.fitted_on,
+        "states_min": policy.states_min,
+        "relative": policy.relative,
+        "related_min": policy.related_min,
+        "sets": list(FIT_SETS),
+    }
+
+
 def open_eval_index(corpus: Path, home: Path, progress: bool) -> SearchIndex:
     """The corpus's evaluation index, updated from its files first (unchanged files are skipped)."""
     where = home / "eval" / corpus.resolve().name
