@@ -8,6 +8,7 @@ quote in its source). The steps are plain functions; LangChain only strings them
 from __future__ import annotations
 
 import math
+import re
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
@@ -78,7 +79,8 @@ class _Plan:
     question: Question
     in_scope: tuple[str, ...]
     readable: tuple[str, ...]  # every force whose evidence is read, for the relative judgment
-    missing: tuple[str, ...]  # forces asked about that have no response in the corpus
+    missing: tuple[str, ...]  # forces asked about with no response in the corpus at all
+    filtered_out: tuple[str, ...]  # forces asked about whose responses the filters leave out
     filters: SearchFilters
 
 
@@ -151,14 +153,19 @@ class QAEngine:
 
     def plan_for(self, question: Question, filters: SearchFilters) -> _Plan:
         """Who the question is about, within the filters the user set."""
-        available = sorted(
-            {d.metadata.force for d in self._documents_in(filters, ()) if d.metadata.force}
-        )
+        available = _forces_of(self._documents_in(filters, ()))
+        in_corpus = _forces_of(self._documents_in(SearchFilters(), ()))
         asked = filters.forces or question.forces
-        missing = tuple(f for f in asked if f not in available)
         readable = tuple(f for f in available if f not in question.excluded)
         in_scope = tuple(f for f in asked if f in available) if asked else readable
-        return _Plan(question, in_scope, readable, missing, replace(filters, forces=()))
+        return _Plan(
+            question,
+            in_scope,
+            readable,
+            missing=tuple(f for f in asked if f not in in_corpus),
+            filtered_out=tuple(f for f in asked if f in in_corpus and f not in available),
+            filters=replace(filters, forces=asked),
+        )
 
     def _gather(self, plan: _Plan) -> Gathered | Answer:
         question = plan.question
@@ -169,13 +176,13 @@ class QAEngine:
             question=question,
             searched_forces=plan.in_scope,
             documents_searched=len(documents),
-            filters=replace(
-                plan.filters, forces=plan.in_scope if question.forces else ()
-            ).to_dict(),
+            filters=plan.filters.to_dict(),
             scope=_scope_words(plan),
+            forces_without_responses=plan.missing,
+            filtered_out=plan.filtered_out,
         )
-        if plan.missing or not plan.in_scope:
-            return Gathered(verdicts=(), forces_without_responses=plan.missing, **common)
+        if not plan.in_scope:
+            return Gathered(verdicts=(), **{**common, "documents_searched": 0})
         weights, absent = self.term_weights(question.terms)
         verdicts = self._verdicts(plan, weights, absent)
         verdicts, unstated = _check_answer_type(question, verdicts)
@@ -184,7 +191,7 @@ class QAEngine:
         return Gathered(
             verdicts=tuple(verdicts),
             nearest=nearest,
-            absent_terms=tuple(weights.terms[a] for a in absent),
+            absent_terms=tuple(_as_typed(question.text, weights.terms[a]) for a in absent),
             unstated_type=unstated,
             **common,
         )
@@ -304,7 +311,7 @@ class QAEngine:
 
     def _facts(self, plan: _Plan) -> Answer:
         forces = () if plan.question.listing else plan.in_scope
-        documents = self._documents_in(plan.filters, forces)
+        documents = self._documents_in(replace(plan.filters, forces=()), forces)
         chunks = {d.doc_id: self.index.chunks_of(d.doc_id) for d in documents}
         answer = answer_fact(plan.question, documents, chunks)
         return replace(answer, filters=plan.filters.to_dict())
@@ -336,6 +343,16 @@ def _check_answer_type(
                 verdict, unstated = replace(verdict, verdict=RELATED), wanted
         checked.append(verdict)
     return checked, unstated
+
+
+def _forces_of(documents: Sequence[Document]) -> list[str]:
+    return sorted({d.metadata.force for d in documents if d.metadata.force})
+
+
+def _as_typed(text: str, term: str) -> str:
+    """A term as the question wrote it ('Niche', not 'niche'), for the answer's wording."""
+    match = re.search(rf"\b{re.escape(term)}\b", text, re.IGNORECASE)
+    return match.group() if match else term
 
 
 def _nearest(verdicts: Sequence[ForceVerdict]) -> tuple[Unit, ...]:

@@ -17,6 +17,7 @@ from qa.types import Answer, Citation
 
 QUOTE_CHARS = 320
 NEAREST_SHOWN = 3
+FORCE_QUOTES = 3
 TYPE_WORDS = {
     "number": "a number",
     "amount": "an amount",
@@ -37,6 +38,7 @@ class Gathered:
     nearest: tuple[Unit, ...] = ()
     absent_terms: tuple[str, ...] = ()
     forces_without_responses: tuple[str, ...] = ()
+    filtered_out: tuple[str, ...] = ()
     unstated_type: str | None = None
     scope: str = "every response"
     filters: dict = field(default_factory=dict)
@@ -75,13 +77,17 @@ def compose(gathered: Gathered) -> Answer:
     if question.listing or question.kind == "compare":
         stated.sort(key=lambda v: v.force)
     citations: list[Citation] = []
-    answer_lines = _force_lines(stated, citations, quotes=1 if len(stated) > 8 else 2)
+    # One quote a force when several are listed; a one-force answer shows its best few.
+    quotes = 1 if question.listing or question.kind == "compare" else FORCE_QUOTES
+    answer_lines = _force_lines(stated, citations, quotes=quotes)
     first_related = len(citations)
     related_lines = _force_lines(related, citations, quotes=1)
     named = tuple(v.force for v in stated)
     close = {v.force for v in stated + related}
     nothing = tuple(f for f in gathered.searched_forces if f not in close)
-    parts = [_lead(gathered, named)]
+    if not gathered.searched_forces:
+        return _nothing_searched(gathered)
+    parts = [_lead(gathered, named), *_missing_lines(gathered)]
     if answer_lines:
         parts.append("\n".join(answer_lines))
     if related_lines:
@@ -118,6 +124,21 @@ def compose(gathered: Gathered) -> Answer:
     )
 
 
+def _nothing_searched(gathered: Gathered) -> Answer:
+    """No response is in scope at all: say why (no such force, or the filters) and stop."""
+    lines = _missing_lines(gathered) or [
+        f"No response in the corpus matches the filters ({filter_words(gathered.filters)})."
+    ]
+    return Answer(
+        question=gathered.question.text,
+        text="\n\n".join(lines),
+        kind=gathered.question.kind,
+        abstained=True,
+        searched="no documents",
+        filters=gathered.filters,
+    )
+
+
 def _force_lines(
     verdicts: Sequence[ForceVerdict], citations: list[Citation], quotes: int
 ) -> list[str]:
@@ -127,7 +148,7 @@ def _force_lines(
         for unit in verdict.evidence[:quotes]:
             citations.append(to_citation(len(citations) + 1, unit))
             marks.append(f"“{shorten(unit.key)}” [{len(citations)}]")
-        lines.append(f"- {verdict.force}: " + " ".join(marks))
+        lines.append(f"- **{verdict.force}**: " + " ".join(marks))
     return lines
 
 
@@ -136,9 +157,6 @@ def _lead(gathered: Gathered, named: Sequence[str]) -> str:
     question = gathered.question
     total = len(gathered.searched_forces)
     names = ", ".join(named)
-    if gathered.forces_without_responses:
-        missing = ", ".join(gathered.forces_without_responses)
-        return f"The corpus holds no response from {missing}."
     if not named:
         if gathered.unstated_type and len(gathered.searched_forces) == 1:
             what = TYPE_WORDS.get(gathered.unstated_type, "this")
@@ -158,6 +176,33 @@ def _lead(gathered: Gathered, named: Sequence[str]) -> str:
     if question.kind == "force":
         return f"What the {names} response says:"
     return f"Stated by {len(named)} of {total} forces searched ({names}):"
+
+
+def _missing_lines(gathered: Gathered) -> list[str]:
+    """Say which forces asked about have no response, or none within the filters."""
+    lines = []
+    if gathered.forces_without_responses:
+        missing = ", ".join(gathered.forces_without_responses)
+        lines.append(f"The corpus holds no response from {missing}.")
+    if gathered.filtered_out:
+        out = ", ".join(gathered.filtered_out)
+        lines.append(
+            f"No response from {out} matches the filters ({filter_words(gathered.filters)})."
+        )
+    return lines
+
+
+def filter_words(filters: dict) -> str:
+    """The filters in words: 'inspection “vetting”, response dated 2023-01-01 to 2023-12-31'."""
+    words = []
+    if filters.get("inspection"):
+        words.append(f"inspection “{filters['inspection']}”")
+    start, end = filters.get("date_from"), filters.get("date_to")
+    if start or end:
+        words.append(f"response dated {start or 'any time'} to {end or 'today'}")
+    if filters.get("section"):
+        words.append(f"section “{filters['section']}”")
+    return ", ".join(words) or "none"
 
 
 def _searched(gathered: Gathered) -> str:

@@ -190,7 +190,7 @@ def _unit_strength(unit: Unit) -> float:
     return unit.dense_window + unit.coverage_window + unit.dense + unit.coverage
 
 
-def _best_units(c: ForceCandidates, count: int = 2) -> tuple[Unit, ...]:
+def _best_units(c: ForceCandidates, count: int = 3) -> tuple[Unit, ...]:
     own = [u for u in c.units if not u.quotes_recommendation]
     return tuple(sorted(own, key=_unit_strength, reverse=True)[:count])
 
