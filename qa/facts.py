@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from datetime import date
 
@@ -14,9 +15,17 @@ FIELD_LABELS = {
     "response_date": "response date",
     "published": "HMICFRS publication date",
     "days_to_respond": "days taken to respond",
-    "within_56_days": "whether the response met the 56-day deadline",
+    "within_56_days": "56-day deadline",
     "signatory": "signatory",
     "addressee": "addressee",
+}
+UNSTATED = {
+    "response_date": "when it was written",
+    "published": "when the report was published",
+    "days_to_respond": "how many days it took",
+    "within_56_days": "whether it met the 56-day deadline",
+    "signatory": "who signed it",
+    "addressee": "to whom it is addressed",
 }
 
 
@@ -75,9 +84,17 @@ class _Citer:
 def answer_fact(
     question: Question, documents: Sequence[Document], chunks_of: dict[str, list[Chunk]]
 ) -> Answer:
-    """One line per response stating the fact asked for, or that the response does not say."""
+    """One line per response stating the fact asked for, or that the response does not say.
+
+    A which-forces question constrained by a value ("addressed to the Home Secretary", "in
+    May 2023", "late") is answered by filtering on it: only the responses whose extracted value
+    matches are named, each citing the line that holds it.
+    """
     field = question.metadata_field or "response_date"
     citer = _Citer(chunks_of)
+    wanted = _constraint(question, field)
+    if wanted is not None:
+        return _filtered(question, field, wanted, documents, citer)
     lines, known, unknown = [], [], []
     for document in documents:
         force = document.metadata.force or document.file_name
@@ -85,8 +102,9 @@ def answer_fact(
         if sentence is None:
             unknown.append(force)
             lines.append(
-                f"- **{force}**: the response does not state its "
-                f"{FIELD_LABELS[field]}" + _unknown_reason(field, document) + "."
+                f"- **{force}**: the response does not state {UNSTATED[field]}"
+                + _unknown_reason(field, document)
+                + "."
             )
         else:
             known.append(force)
@@ -99,7 +117,8 @@ def answer_fact(
         )
         forces = tuple(f for f in met if f)
     else:
-        lead = f"The {FIELD_LABELS[field]} of {len(documents)} response(s), from the documents:"
+        plural = "response" if len(documents) == 1 else "responses"
+        lead = f"The {FIELD_LABELS[field]} of {len(documents)} {plural}, from the documents:"
         forces = tuple(known)
     text = "\n".join([lead, "", *lines])
     return Answer(
@@ -149,3 +168,82 @@ def _fact_line(field: str, document: Document, citer: _Citer) -> str | None:
         name = meta.addressee.split(" (")[0]
         return f"addressed to {meta.addressee} {citer.cite_text(document, name)}."
     return None
+
+
+_MONTH_YEAR = re.compile(
+    r"\b(?:in|during)\s+(?:(january|february|march|april|may|june|july|august|september"
+    r"|october|november|december)\s+)?((?:19|20)\d{2})\b",
+    re.IGNORECASE,
+)
+_FILTER_PHRASES = {
+    "addressee": "are addressed to {value}",
+    "signatory": "are signed by {value}",
+    "response_date": "are dated {value}",
+    "published": "respond to reports published {value}",
+}
+
+
+def _constraint(question: Question, field: str) -> str | None:
+    """The value a listing question filters on, or None when it asks for every value."""
+    if not question.listing:
+        return None
+    if field in ("response_date", "published"):
+        match = _MONTH_YEAR.search(question.searched or question.text)
+        return " ".join(g for g in match.groups() if g) if match else None
+    return question.metadata_value
+
+
+def _matches(field: str, wanted: str, document: Document) -> bool | None:
+    """Whether a document's extracted value matches; None when it does not state one."""
+    meta = document.metadata
+    if field in ("within_56_days", "days_to_respond"):
+        within = meta.within_56_days
+        return None if within is None else within == (wanted == "yes")
+    if field in ("response_date", "published"):
+        day = meta.response_date if field == "response_date" else meta.published
+        return None if day is None else wanted.casefold() in f"{day:%B %Y}".casefold()
+    value = meta.addressee if field == "addressee" else meta.signatory
+    if not value:
+        return None
+    words = set(re.findall(r"\w+", wanted.casefold())) - {"the", "of", "for", "and"}
+    return words <= set(re.findall(r"\w+", value.casefold()))
+
+
+def _filtered(
+    question: Question, field: str, wanted: str, documents: Sequence[Document], citer: _Citer
+) -> Answer:
+    lines, named, unknown = [], [], []
+    for document in documents:
+        force = document.metadata.force or document.file_name
+        verdict = _matches(field, wanted, document)
+        if verdict is None:
+            unknown.append(force)
+        elif verdict:
+            sentence = _fact_line(field, document, citer)
+            named.append(force)
+            lines.append(f"- **{force}**: {sentence}")
+    if field in ("within_56_days", "days_to_respond"):
+        phrase = (
+            "are dated within 56 days of the report's publication"
+            if wanted == "yes"
+            else "are dated more than 56 days after the report's publication"
+        )
+    else:
+        phrase = _FILTER_PHRASES.get(field, "match").format(value=wanted)
+    forces = tuple(dict.fromkeys(named))
+    lead = f"{len(named)} of {len(documents)} responses {phrase}" + (
+        f": {', '.join(forces)}." if forces else "."
+    )
+    text = "\n".join([lead, "", *lines])
+    if unknown:
+        text += f"\n\nNot stated in the responses from: {', '.join(dict.fromkeys(unknown))}."
+    return Answer(
+        question=question.text,
+        text=text,
+        kind="metadata",
+        forces=forces,
+        citations=tuple(citer.citations),
+        forces_without_evidence=tuple(dict.fromkeys(unknown)),
+        abstained=not forces,
+        searched=f"extracted metadata of {len(documents)} documents",
+    )

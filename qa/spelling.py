@@ -39,8 +39,14 @@ class Vocabulary:
         self._stems = list(counts)
 
     def nearest(self, word: str) -> str | None:
-        """The corpus word nearest a typed one, or None when none is near enough."""
+        """The corpus word nearest a typed one, or None when none is near enough.
+
+        A word whose stem the corpus holds ('forcs' -> 'forc') is read as the corpus's own
+        spelling of that stem; otherwise the nearest stem within one edit (two for long words).
+        """
         key = stem(word)
+        if key in self.counts:
+            return self._surface(key)
         limit = 2 if len(word) >= LONG_WORD else 1
         found = process.extract(key, self._stems, scorer=OSA.distance, score_cutoff=limit, limit=8)
         if not found:
@@ -55,10 +61,10 @@ def correct(text: str, vocabulary: Vocabulary) -> tuple[str, tuple[Correction, .
 
     def mend(match: re.Match[str]) -> str:
         word = match.group()
-        if len(word) < MIN_WORD or stem(word) in vocabulary.counts or _known(word):
+        if len(word) < MIN_WORD or _known(word):
             return word
         replacement = vocabulary.nearest(word)
-        if replacement is None:
+        if replacement is None or replacement.casefold() == word.casefold():
             return word
         if word.islower():
             replacement = replacement.lower()
