@@ -10,14 +10,25 @@ import re
 
 _NUMBER_WORDS = (
     r"one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty"
-    r"|forty|fifty|hundred|thousand|million|dozen|half|quarter|third|several|all|none|every"
+    r"|forty|fifty|hundred|thousand|million|dozen|half|quarter|third"
 )
 _MONTHS = (
     r"january|february|march|april|may|june|july|august|september|october|november|december"
     r"|jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec"
 )
+_GRADES = r"outstanding|good|adequate|requires improvement|inadequate"
+# Capitalised words that name roles, bodies and places, not people.
+_NOT_NAMES = (
+    r"Police|Crime|Commissioner|Chief|Constable|Deputy|Home|Office|Secretary|Her|His|Majesty"
+    r"|Majesty’s|Inspectorate|Inspector|Constabulary|Force|Service|Services|Fire|Rescue|Council"
+    r"|County|City|The|This|National|Violence|Reduction|Unit|Youth|Justice|Board|Panel|Team"
+    r"|Partnership|Government|Department|Mayor|Combined|Authority|Report|Inspection|Group"
+)
 PATTERNS = {
-    "number": re.compile(rf"\d|\b(?:{_NUMBER_WORDS})\b", re.IGNORECASE),
+    # A count: digits that are not a year, or a number word.
+    "number": re.compile(
+        rf"\b(?!(?:19|20)\d{{2}}\b)\d[\d,]*(?:\.\d+)?%?|\b(?:{_NUMBER_WORDS})\b", re.IGNORECASE
+    ),
     "amount": re.compile(
         r"[£$€]\s?\d|\b\d[\d,.]*\s?(?:k|m|bn|million|billion|thousand|pounds)\b", re.IGNORECASE
     ),
@@ -26,15 +37,18 @@ PATTERNS = {
         r"|\b(?:spring|summer|autumn|winter|quarter|q[1-4]|financial year|end of the year)\b",
         re.IGNORECASE,
     ),
+    # A grade said as a grade: 'graded as good', 'a rating of outstanding', 'Inadequate'.
     "rating": re.compile(
-        r"\b(?:outstanding|good|adequate|requires improvement|inadequate|graded|grade)\b",
+        rf"\b(?:graded|rated|judged|assessed|grade|grading|rating)\b\W+(?:\w+\W+){{0,4}}"
+        rf"(?:{_GRADES})\b|\b(?:{_GRADES})\b\W+(?:\w+\W+){{0,2}}(?:grade|grading|rating)\b"
+        r"|\b(?:requires improvement|inadequate|outstanding)\b|[‘'\"“](?:Good|Adequate)[’'\"”]",
         re.IGNORECASE,
     ),
-    # A name or a role: "Chief Constable Jo Smith", "the Crime and Justice Board", "Mr Smith".
+    # A named person: a title and a name, or two capitalised words that are not a role or body.
     "person": re.compile(
-        r"\b(?:Mr|Mrs|Ms|Dr|Sir|Dame|DCC|ACC|Supt|Superintendent|Inspector|Chief Constable"
-        r"|Commissioner|Director|Head|Lead|Chair|Board|Panel|Team|Unit|Officer|Manager)\b"
-        r"|\b[A-Z][a-z]+\s+(?:[A-Z]\.\s+)?[A-Z][a-z]+\b"
+        r"\b(?:Mr|Mrs|Ms|Miss|Dr|Sir|Dame|Lord|Baroness|Cllr|Councillor)\.?\s+[A-Z]"
+        rf"|(?<![.!?]\s)\b(?!(?:{_NOT_NAMES})\b)[A-Z][a-z]+\s+(?:[A-Z]\.\s+)?"
+        rf"(?!(?:{_NOT_NAMES})\b)[A-Z][a-z]{{2,}}\b"
     ),
 }
 

@@ -25,7 +25,7 @@ from ingest.types import Chunk, Document
 from qa.answer_types import states_type
 from qa.candidates import Unit, gather
 from qa.composer import Gathered, compose
-from qa.facts import answer_fact
+from qa.facts import FIELD_TYPES, answer_fact
 from qa.judge import NOTHING, RELATED, STATES, AnswerPolicy, ForceVerdict, judge_forces, load_policy
 from qa.lexical import TermWeights, forms, stem
 from qa.question import Question, read_question
@@ -170,7 +170,12 @@ class QAEngine:
     def _gather(self, plan: _Plan) -> Gathered | Answer:
         question = plan.question
         if question.kind == "metadata":
-            return self._facts(plan)
+            facts = self._facts(plan) if question.listing or question.forces else None
+            if facts is not None and not facts.abstained:
+                return facts
+            # The field was not extracted (or no response is named): the text must say it.
+            question = replace(question, answer_type=FIELD_TYPES.get(question.metadata_field))
+            plan = replace(plan, question=question)
         documents = self._documents_in(plan.filters, plan.in_scope)
         common = dict(
             question=question,
@@ -295,6 +300,22 @@ class QAEngine:
                 return cleaned
         return None
 
+    def _about(self, question: Question, documents: list[Document]) -> list[Document]:
+        """Of a force's responses, those a question points at ('its fraud letter'), or all.
+
+        Each is scored by the share of the question's weighted terms in its inspection title
+        and text; only the best-scoring ones are kept when some score above the rest.
+        """
+        if len(documents) < 2 or not question.terms:
+            return documents
+        weights, _ = self.term_weights(question.terms)
+        scores = [
+            weights.coverage(weights.present(f"{d.metadata.inspection or ''} {d.text}"))
+            for d in documents
+        ]
+        best = max(scores)
+        return [d for d, score in zip(documents, scores, strict=True) if score >= best]
+
     def _documents_in(self, filters: SearchFilters, forces: Sequence[str]) -> list[Document]:
         """Original (non-duplicate) documents matching the filters: what 'searched' means."""
         return [
@@ -312,6 +333,8 @@ class QAEngine:
     def _facts(self, plan: _Plan) -> Answer:
         forces = () if plan.question.listing else plan.in_scope
         documents = self._documents_in(replace(plan.filters, forces=()), forces)
+        if not plan.question.listing:
+            documents = self._about(plan.question, documents)
         chunks = {d.doc_id: self.index.chunks_of(d.doc_id) for d in documents}
         answer = answer_fact(plan.question, documents, chunks)
         return replace(answer, filters=plan.filters.to_dict())
@@ -336,7 +359,10 @@ def _check_answer_type(
     checked, unstated = [], None
     for verdict in verdicts:
         if verdict.verdict == STATES:
-            typed = tuple(u for u in verdict.evidence if states_type(u.window, wanted))
+            # The value must sit in a sentence about the question, not anywhere nearby.
+            typed = tuple(
+                u for u in verdict.evidence if u.coverage > 0 and states_type(u.key, wanted)
+            )
             if typed:
                 verdict = replace(verdict, evidence=typed)
             else:

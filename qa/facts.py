@@ -18,6 +18,7 @@ FIELD_LABELS = {
     "within_56_days": "56-day deadline",
     "signatory": "signatory",
     "addressee": "addressee",
+    "inspection": "inspection",
 }
 UNSTATED = {
     "response_date": "when it was written",
@@ -26,6 +27,17 @@ UNSTATED = {
     "within_56_days": "whether it met the 56-day deadline",
     "signatory": "who signed it",
     "addressee": "to whom it is addressed",
+    "inspection": "which inspection it answers",
+}
+# What a metadata question wants when the extracted field is missing and the text must say it.
+FIELD_TYPES = {
+    "response_date": "date",
+    "published": "date",
+    "days_to_respond": "date",
+    "within_56_days": "date",
+    "signatory": "person",
+    "addressee": "person",
+    "inspection": None,
 }
 
 
@@ -164,6 +176,8 @@ def _fact_line(field: str, document: Document, citer: _Citer) -> str | None:
         )
     if field == "signatory" and meta.signatory:
         return f"signed by {meta.signatory} {citer.cite_text(document, meta.signatory)}."
+    if field == "inspection" and meta.inspection:
+        return f"responds to “{meta.inspection}” {citer.cite_text(document, meta.inspection)}."
     if field == "addressee" and meta.addressee:
         name = meta.addressee.split(" (")[0]
         return f"addressed to {meta.addressee} {citer.cite_text(document, name)}."

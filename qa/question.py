@@ -17,13 +17,18 @@ from qa.lexical import content_terms
 KINDS = ("which_forces", "compare", "force", "metadata", "general")
 
 _PARTY = (
-    r"(?:forces?|constabular(?:y|ies)|p[fc]?ccs?|opccs?|commissioners?|areas?|responses?"
-    r"|offices?|count(?:y|ies)|policing bodies|mayors?|services?)"
+    r"(?:police,? (?:fire )?and crime commissioners?|forces?|constabular(?:y|ies)|p[fc]?ccs?"
+    r"|opccs?|commissioners?|areas?|responses?|offices?|count(?:y|ies)|policing bodies|mayors?"
+    r"|services?)"
 )
+# "Which (of the) (other) forces ...": the wh-word's own noun is a force or body; words in
+# between are adjectives, never a verb ("What did Suffolk's PCC say" asks about one force).
+_VERB = r"(?:is|are|was|were|did|does|do|has|have|had|will|can|should|would)\b"
+_BETWEEN = rf"(?:(?!{_VERB})[\w'’-]+\s+){{0,3}}?"
 _LISTING = re.compile(
-    r"\b(?:which|what|whose|how many|name|list|identify|show|find)\b[\w\s,'’-]{0,30}?"
-    rf"\b{_PARTY}\b"
-    rf"|\b(?:any|all|every|other)\s+(?:of\s+the\s+|the\s+)?{_PARTY}\b"
+    rf"\b(?:which|what|whose|how many|name|list|identify|show|find)\s+{_BETWEEN}{_PARTY}\b"
+    r"(?! for improvement)"
+    rf"|\b(?:any|all|every|other)\s+(?:of\s+the\s+|the\s+)?{_PARTY}\b(?! for improvement)"
     r"|^\s*(?:has|have|do|does|did|is|are|were)\s+(?:any|some)\b",
     re.IGNORECASE,
 )
@@ -92,10 +97,16 @@ METADATA_FIELDS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ),
     ("published", re.compile(r"\bwhen\b.*\bpublish|\bpublication date\b|\bdate published\b", re.I)),
     (
-        "signatory",
+        "inspection",
         re.compile(
-            r"\bwho (?:signed|wrote|sent|authored)\b|\bsignator|\bsigned (?:by|off)\b", re.I
+            r"\b(?:which|what) (?:hmicfrs |hmic )?(?:report|inspection)\b[^?]*\b(?:respond\w*"
+            r"|about|answer\w*|comment\w*)|\btitle of (?:the )?(?:report|inspection)\b",
+            re.I,
         ),
+    ),
+    (
+        "signatory",
+        re.compile(r"\bwho (?:signed|wrote|sent|authored)\b|\bsignator|\bsigned by\b", re.I),
     ),
     (
         "addressee",
