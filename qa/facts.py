@@ -85,8 +85,9 @@ def answer_fact(
         if sentence is None:
             unknown.append(force)
             lines.append(
-                f"- **{force}**: the response does not state its "
-                f"{FIELD_LABELS[field]}" + _unknown_reason(field, document) + "."
+                f"- **{force}**: the response does not state {_unknown_what(field)}"
+                + _unknown_reason(field, document)
+                + "."
             )
         else:
             known.append(force)
@@ -99,7 +100,8 @@ def answer_fact(
         )
         forces = tuple(f for f in met if f)
     else:
-        lead = f"The {FIELD_LABELS[field]} of {len(documents)} response(s), from the documents:"
+        count = f"{len(documents)} response{'s' if len(documents) != 1 else ''}"
+        lead = f"The {FIELD_LABELS[field]} of {count}, from the documents:"
         forces = tuple(known)
     text = "\n".join([lead, "", *lines])
     return Answer(
@@ -112,6 +114,13 @@ def answer_fact(
         abstained=not known,
         searched=f"extracted metadata of {len(documents)} documents",
     )
+
+
+def _unknown_what(field: str) -> str:
+    """'its response date', but 'whether it met the 56-day deadline' (no dangling 'its')."""
+    if field == "within_56_days":
+        return "whether it met the 56-day deadline"
+    return f"its {FIELD_LABELS[field]}"
 
 
 def _unknown_reason(field: str, document: Document) -> str:
