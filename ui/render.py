@@ -22,7 +22,7 @@ _BOLD = re.compile(r"\*\*(.+?)\*\*")
 _NEAREST_LIST = "\n\nNearest passages"
 # Markup some sources carry into their text (HTML tags, markdown links and emphasis).
 _TAG = re.compile(r"</?(?:sup|sub|b|i|u|em|strong|span|small|br)\b[^>]*>", re.IGNORECASE)
-_LINK = re.compile(r"\[([^\]\n]*)\]\([^)\n]*\)")
+_LINK = re.compile(r"\[([^\]]{0,300})\]\([^)\s]*\)")
 _EMPHASIS = re.compile(r"\*\*|__")
 
 
