@@ -59,7 +59,8 @@ def _table(caption: str, head: Sequence[str], rows: Sequence[Sequence[Any]]) -> 
         for row in rows
     )
     return (
-        f'<div class="pq-table-wrap"><table class="pq-stats"><caption>{escape(caption)}</caption>'
+        f'<div class="pq-table-wrap" tabindex="0" role="region" aria-label="{escape(caption)}">'
+        f'<table class="pq-stats"><caption>{escape(caption)}</caption>'
         f"<thead><tr>{th}</tr></thead><tbody>{body}</tbody></table></div>"
     )
 

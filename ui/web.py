@@ -15,7 +15,7 @@ import gradio as gr
 
 from ui import render
 from ui.handlers import AppState, filter_choices
-from ui.web_style import APP_CSS, TITLE, VIEWER_JS, make_theme
+from ui.web_style import APP_CSS, PAGE_JS, TITLE, VIEWER_JS, make_theme
 
 QUEUE_SIZE = 256  # far above 100 waiting requests, so a crowd is served in turn, never dropped
 DEFAULT_CONCURRENCY = 4
@@ -124,5 +124,6 @@ def launch_app(
         show_error=True,
         theme=make_theme(),
         css=APP_CSS,
+        js=PAGE_JS,
     )
     return url

@@ -58,6 +58,15 @@ watch('value', () => {
   if (link) history.replaceState(null, '', link.getAttribute('href'));
 });
 """
+# Gradio's table search box is labelled only by its placeholder; name it for screen readers.
+PAGE_JS = """
+() => {
+  const name = () => document.querySelectorAll('input.search-input:not([aria-label])')
+    .forEach((box) => box.setAttribute('aria-label', 'Filter the table'));
+  new MutationObserver(name).observe(document.body, {childList: true, subtree: true});
+  name();
+}
+"""
 APP_CSS = f"""
 .pq-intro h1 {{ font-size: 1.35rem; margin: 0; }}
 .pq-intro p {{ margin: 0; color: {SUBDUED}; }}
