@@ -46,8 +46,11 @@ SIMILAR_CANDIDATES = 40  # dense candidates before recommendation quotes are dro
 # Cosine under which a passage only shares the subject: background such as "In 2018, the Home
 # Office published its Serious Violence Strategy" scores about 0.38 against a force's practice.
 SIMILAR_MIN = 0.4
-_REPORT_SUMMARY = re.compile(
-    r"\b(?:executive\s+summary|key\s+findings|summary\s+of\s+(?:the\s+)?report)\b", re.I
+# Sections that summarise the report or are form furniture, not a force's practice.
+_NOT_PRACTICE = re.compile(
+    r"\b(?:executive\s+summary|key\s+findings|summary\s+of\s+(?:the\s+)?report"
+    r"|for\s+office\s+use)\b",
+    re.I,
 )
 EXCERPT_CHARS = 160  # in the markdown table; the full quote is in the sources below it
 _QUOTE_MARKS = ' \t\r\n“”"'  # a quote trimmed of the marks around it is still verbatim
@@ -293,8 +296,9 @@ def similar_passages(
 ) -> list[Hit]:
     """Peer practice: each other force's passage closest in meaning, the closest force first.
 
-    One passage per force; summaries of the report ("Key findings") and passages that mostly
-    quote recommendations show no force's practice and are left out, as are weak matches.
+    One passage per force; summaries of the report ("Key findings"), form furniture ("For
+    office use only") and passages that mostly quote recommendations show no force's practice
+    and are left out, as are weak matches.
     """
     forces = tuple(f for f in index.forces if f != exclude_force)
     if not forces or not text.strip():
@@ -308,7 +312,7 @@ def similar_passages(
         if (
             hit.chunk.force not in best
             and (hit.dense_score if hit.dense_score is not None else hit.score) >= SIMILAR_MIN
-            and not _REPORT_SUMMARY.search(hit.chunk.section)
+            and not _NOT_PRACTICE.search(hit.chunk.section)
             and not _mostly_quoted(documents[hit.chunk.doc_id], hit.chunk)
         ):
             best[hit.chunk.force] = hit

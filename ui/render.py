@@ -16,6 +16,8 @@ from qa.types import Answer, Citation
 from ui.review import CITATION_VERDICTS
 
 SECTION_CHARS = 80
+OPEN_ONLY = (("open", "Open in document"),)
+ASK_ACTIONS = (*OPEN_ONLY, ("similar", "Similar in other forces"))
 CONTEXT_CHARS = 160  # of the passage either side of a quote on its source card
 _CITE_MARK = re.compile(r"\[(\d+)\]")
 _BOLD = re.compile(r"\*\*(.+?)\*\*")
@@ -118,7 +120,12 @@ def sources_html(answer: Answer, verdicts: dict[str, str] | None = None) -> str:
     """
     parts = []
     if answer.citations:
-        cards = "".join(source_card(c, f"c{c.number}", verdicts=verdicts) for c in answer.citations)
+        # Reviewing, a card opens its source and takes a verdict; peers are for the Ask tab.
+        actions = OPEN_ONLY if verdicts is not None else ASK_ACTIONS
+        cards = "".join(
+            source_card(c, f"c{c.number}", verdicts=verdicts, actions=actions)
+            for c in answer.citations
+        )
         parts.append(f'<section class="pq-sources"><h3>Sources</h3>{cards}</section>')
     if answer.related:
         cards = "".join(source_card(c, f"r{c.number}", kind="related") for c in answer.related)
@@ -157,9 +164,8 @@ def source_card(
     ref: str,
     kind: str = "cited",
     verdicts: dict[str, str] | None = None,
-    actions: Sequence[tuple[str, str]] = (("open", "Open in document"),
-                                          ("similar", "Similar in other forces")),
-) -> str:  # fmt: skip
+    actions: Sequence[tuple[str, str]] = ASK_ACTIONS,
+) -> str:
     """A citation's heading, its passage with the quote highlighted, and its buttons."""
     passage = citation.passage or citation.quote
     label = {"nearest": "Nearest", "related": "?"}.get(kind, str(citation.number))
@@ -222,8 +228,7 @@ def similar_html(similar: Sequence[Citation], source: str) -> str:
     if not similar:
         return notice(f"No similar passages in other forces' responses to {source}.")
     cards = "".join(
-        source_card(c, f"s{c.number}", kind="similar", actions=(("open", "Open in document"),))
-        for c in similar
+        source_card(c, f"s{c.number}", kind="similar", actions=OPEN_ONLY) for c in similar
     )
     return (
         f'<section class="pq-similar"><h3>Similar in other forces</h3>'
