@@ -284,6 +284,18 @@ def test_documents_table_lists_the_five_responses(app: AppState) -> None:
     assert "Pick a document" in open_document(app, "no-such-file.txt")[0]
 
 
+def test_one_inspection_filter_entry_covers_every_wording(app: AppState) -> None:
+    """Point 3: one entry, and choosing it still searches Cleveland's differently worded form."""
+    from ui.handlers import filter_choices
+
+    _, inspections = filter_choices(app)
+    assert [name for name, _ in inspections] == [
+        "An inspection of how well the police tackle serious youth violence"
+    ]
+    _, _, answer = ask(app, TUSERV, [], inspections[0][1])
+    assert answer is not None and answer.searched == "5 documents from 5 forces"
+
+
 def test_compare_renders_any_matrix_safely(app: AppState, monkeypatch) -> None:
     """A stand-in qa.compare with the agreed API: the tab renders, escapes and opens cells."""
     cited = Citation(1, "d1", "f.txt", "Kent", "R1", None, 0, 4, quote="text")
