@@ -99,7 +99,7 @@ def run_load(url: str, clients: int, per_client: int) -> LoadReport:
             try:
                 if client is None:
                     raise ConnectionError(failure)
-                answer_html, _, _ = client.predict(question, [], "", "", "", api_name="/ask")
+                answer_html, *_ = client.predict(question, [], "", "", "", [], api_name="/ask")
                 error = "" if ANSWER_MARK in answer_html else "no answer in the reply"
             except Exception as caught:  # any failure is a dropped answer, counted and shown
                 error = f"{type(caught).__name__}: {caught}"

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+from collections import Counter
+from collections.abc import Iterable
 from datetime import date
 
 from ingest.dates import find_dates, parse_uk_date
@@ -121,6 +123,26 @@ _FORM_FIELDS = (
 )
 _FORM_FIELD = re.compile("|".join(f"(?:{field})" for field in _FORM_FIELDS), re.IGNORECASE)
 _URL = re.compile(r"https?://|www\.", re.IGNORECASE)
+OPENING_LINES = 12  # a letter names its subject within its first lines, around "Dear"
+PROSE_WORDS = 12
+# "PCC response to the HMICFRS inspection of X", "HMICFRS report into X – PFCC response":
+# the title follows an inspection or report noun and "of / into / on / :".
+_OPENING_SUBJECT = re.compile(
+    r"\b(?:hmicfrs|hmic|inspectorate['’]?s?)?\s*(?:joint\s+|thematic\s+|national\s+)?"
+    r"(?P<noun>inspection|report|review)(?:\s+(?P<of>of|into|on)\s+|\s*[:–—-]\s*"
+    r"|\s+(?=[‘“\"']))(?P<value>\S.{5,200})$",
+    re.IGNORECASE,
+)
+_OPENING_HINT = re.compile(r"\b(?:hmicfrs|hmic|inspectorate|inspection|report)\b", re.IGNORECASE)
+_RESPONSE_TAIL = re.compile(
+    r"\s*(?:[–—-]|\(|:)\s*(?:the\s+)?(?:p[f]?cc|commissioner|ope?cc)?['’]?s?\s*"
+    r"(?:response|reply|comments)\)?\s*$",
+    re.IGNORECASE,
+)
+_KEY_NOISE = re.compile(r"#\d+|\bhmicfrs\b|\bhmic\b|\breport\b|[^a-z0-9 ]")
+_KEY_OPENING = re.compile(
+    r"^(?:the\s+)?(?:an?\s+)?(?:(?:joint|thematic|national)\s+)*(?:inspection|review)\s+(?:of|into)\s+"
+)
 _EMPHASIS = re.compile(r"[*_]+")
 _SPACE = re.compile(r"\s+")
 
@@ -165,7 +187,48 @@ def extract_inspection(text: str) -> str | None:
                 continue
             if title := _clean_title(value):
                 return title
+    return _opening_title(text)
+
+
+def _opening_title(text: str) -> str | None:
+    """A letter's subject in its opening lines, unlabelled: 'Response to the HMICFRS inspection
+    of X', 'HMICFRS report into X – PCC response' (a PDF puts it on any of the first lines)."""
+    for line in _lines(text)[:OPENING_LINES]:
+        plain = _EMPHASIS.sub("", line).strip()
+        if plain.endswith(".") and len(plain.split()) >= PROSE_WORDS:
+            return None  # the letter's prose has begun: past its subject
+        # 'inspections of Norfolk Constabulary published by HMICFRS' names a series, not one
+        if not _OPENING_HINT.search(plain) or re.search(r"\binspections\b", plain, re.I):
+            continue
+        match = _OPENING_SUBJECT.search(plain)
+        if match is None:
+            continue
+        value = _RESPONSE_TAIL.sub("", match.group("value"))
+        if match.group("of") and match.group("noun").lower() == "inspection":
+            value = f"An inspection {match.group('of').lower()} {value}"
+        if (title := _clean_title(value)) and len(title.split()) >= 3:
+            return title[0].upper() + title[1:]
     return None
+
+
+def inspection_key(title: str) -> str:
+    """A title without case, punctuation, ids, 'HMICFRS' or an opening 'An inspection of'."""
+    words = " ".join(_KEY_NOISE.sub(" ", title.lower()).split())
+    return _KEY_OPENING.sub("", words)
+
+
+def canonical_inspections(titles: Iterable[str]) -> dict[str, str]:
+    """Each wording of a title mapped to one name for its inspection: the wording most
+    documents use (the longest on a tie), so the same inspection is listed once."""
+    counts = Counter(t for t in titles if t)
+    groups: dict[str, list[str]] = {}
+    for title in counts:
+        groups.setdefault(inspection_key(title), []).append(title)
+    return {
+        title: max(wordings, key=lambda t: (counts[t], len(t)))
+        for wordings in groups.values()
+        for title in wordings
+    }
 
 
 def _dates_in_field(text: str, pattern: re.Pattern[str]) -> list[date]:
@@ -237,10 +300,12 @@ def _signed_field(text: str) -> str | None:
 
 
 def _name_after_sign_off(lines: list[str]) -> str | None:
-    """The first name under 'Yours sincerely', past any description of a signature image."""
+    """The first name under 'Yours sincerely', past any description of a signature image;
+    a PDF may run them onto one line ('Yours sincerely, Jane Smith, Commissioner')."""
     for i, line in enumerate(lines):
-        if _SIGN_OFF.match(line):
-            for following in lines[i + 1 : i + 1 + SIGNATURE_LINES]:
+        if sign_off := _SIGN_OFF.match(line):
+            same_line = [p for p in line[sign_off.end() :].split(",") if p.strip()]
+            for following in [*same_line, *lines[i + 1 : i + 1 + SIGNATURE_LINES]]:
                 if not _SIGNATURE_IMAGE.search(following) and (name := _person(following)):
                     return name
     return None

@@ -9,14 +9,21 @@ MIN_SENTENCE_WORDS = 4
 MAX_SENTENCE_CHARS = 700
 
 # A sentence ends at . ! ? (plus closing quotes/brackets) before whitespace and a capital, digit,
-# quote or bullet; or at a blank line; or at a line break before a list item or short heading.
+# quote or bullet; or at a blank line; or at a line break before a list item, a short heading or
+# a letter's sign-off (so a quote never runs on into "Yours sincerely" and the signature).
 _BOUNDARY = re.compile(
     r"(?<=[.!?…])[\"”’')\]]*[ \t]+(?=[A-Z0-9“\"‘'(#•\-])"
     r"|\n[ \t]*\n\s*"
     r"|\n(?=[ \t]*(?:[-•*▪●]|\d{1,2}[.)]\s|[A-Z][^\n]{0,80}\n))"
+    r"|\s*\n(?=[ \t]*(?i:yours\s+(?:sincerely|faithfully|truly)|(?:with\s+)?(?:kind|best|warm)"
+    r"\s+(?:regards|wishes))\b)"
 )
 _ABBREVIATION = re.compile(
     r"(?:\b(?:e\.g|i\.e|etc|No|Nos|Mr|Mrs|Ms|Dr|Rt|Hon|St|vs|cf|approx|para|ref)\.|\b[A-Z]\.)$"
+)
+_SIGN_OFF = re.compile(
+    r"(?:yours\s+(?:sincerely|faithfully|truly)|(?:with\s+)?(?:kind|best|warm)\s+(?:regards|wishes))\b",
+    re.IGNORECASE,
 )
 _WORD = re.compile(r"\w+")
 _LINK = re.compile(r"\[([^\]]*)\]\([^)]*\)")
@@ -63,8 +70,8 @@ def split_sentences(text: str, offset: int = 0) -> list[Sentence]:
 def _append(sentences: list[Sentence], text: str, start: int, end: int, offset: int) -> None:
     piece = text[start:end]
     stripped = piece.strip()
-    if len(_WORD.findall(sentence_key(stripped))) < MIN_SENTENCE_WORDS:
-        return
+    if len(_WORD.findall(sentence_key(stripped))) < MIN_SENTENCE_WORDS or _SIGN_OFF.match(stripped):
+        return  # a heading, a label, or the signature block: nothing to quote
     lead = len(piece) - len(piece.lstrip())
     begin = start + lead
     for part_start, part_end in _cut_long(text, begin, begin + len(stripped)):

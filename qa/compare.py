@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from index.search import SearchFilters, SearchIndex, each_force_first
+from index.search import SearchFilters, SearchIndex
 from index.types import Hit
 from ingest.sentences import Sentence, split_sentences
 from ingest.types import Chunk, Document
@@ -36,11 +37,21 @@ __all__ = [
     "compare_responses",
     "force_label",
     "inspection_matrices",
+    "similar_citations",
     "similar_passages",
 ]
 
 SIMILAR_K = 5
 SIMILAR_CANDIDATES = 40  # dense candidates before recommendation quotes are dropped
+# Cosine under which a passage only shares the subject: background such as "In 2018, the Home
+# Office published its Serious Violence Strategy" scores about 0.38 against a force's practice.
+SIMILAR_MIN = 0.4
+# Sections that summarise the report or are form furniture, not a force's practice.
+_NOT_PRACTICE = re.compile(
+    r"\b(?:executive\s+summary|key\s+findings|summary\s+of\s+(?:the\s+)?report"
+    r"|for\s+office\s+use)\b",
+    re.I,
+)
 EXCERPT_CHARS = 160  # in the markdown table; the full quote is in the sources below it
 _QUOTE_MARKS = ' \t\r\n“”"'  # a quote trimmed of the marks around it is still verbatim
 # When a force sent several responses to one inspection, the position ranked first stands.
@@ -56,6 +67,10 @@ class MatrixCell:
     status: str
     excerpt: str
     citation: Citation | None = None
+    # The status quote was said of all the recommendations together ("accepts both
+    # recommendations"); `detail` is then what the response says of this one alone, if anything.
+    collective: bool = False
+    detail: Citation | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -64,6 +79,8 @@ class MatrixCell:
             "status": self.status,
             "excerpt": self.excerpt,
             "citation": self.citation.to_dict() if self.citation else None,
+            "collective": self.collective,
+            "detail": self.detail.to_dict() if self.detail else None,
         }
 
 
@@ -96,31 +113,29 @@ class ComparisonMatrix:
         }
 
     def to_markdown(self) -> str:
-        """A force-per-row table a reader can check: numbered quotes, sources listed beneath."""
+        """Recommendations down, forces across (as the web UI shows it); sources listed beneath."""
+        head = ["Recommendation", *self.forces]
         lines = [
             f"## {self.inspection}",
             "",
-            "| Key | HMICFRS id | Addressed to | Recommendation |",
-            "|---|---|---|---|",
+            "| " + " | ".join(head) + " |",
+            "|---" * len(head) + "|",
         ]
-        lines += [
-            f"| {r.key} | {r.ref_id or '–'} | {r.addressee} | {_cell_text(r.text)} |"
-            for r in self.recommendations
-        ]
-        keys = [r.key for r in self.recommendations]
-        lines += ["", "| Force | " + " | ".join(keys) + " |", "|---" * (len(keys) + 1) + "|"]
-        for force in self.forces:
-            row = []
-            for key in keys:
-                cell = self.cell(force, key)
+        for rec in self.recommendations:
+            label = f"**{rec.key}** ({rec.addressee}) {_shorten(rec.text)}"
+            row = [_cell_text(label)]
+            for force in self.forces:
+                cell = self.cell(force, rec.key)
                 text = f"**{cell.status}**"
                 if cell.excerpt:
                     quoted = _shorten(cell.excerpt)
                     text += f" “{quoted}”" if cell.citation else f" ({quoted})"
                 if cell.citation:
                     text += f" [{cell.citation.number}]"
+                if cell.collective:
+                    text += " (said of all the recommendations)"
                 row.append(_cell_text(text))
-            lines.append(f"| {force} | " + " | ".join(row) + " |")
+            lines.append("| " + " | ".join(row) + " |")
         cited = [c.citation for c in self.cells if c.citation]
         if cited:
             lines += ["", "Sources:", ""]
@@ -227,8 +242,9 @@ def _matrix(engine: QAEngine, group: InspectionGroup) -> ComparisonMatrix:
         return vectors @ engine.index.query_vector(text)
 
     best: dict[tuple[str, str], tuple[Document, Finding]] = {}
+    readers: dict[str, ResponseReader] = {}
     for document in group.documents:
-        reader = ResponseReader(
+        reader = readers[document.doc_id] = ResponseReader(
             document,
             alignment.quoted.get(document.doc_id, {}),
             alignment.recommendations,
@@ -248,7 +264,15 @@ def _matrix(engine: QAEngine, group: InspectionGroup) -> ComparisonMatrix:
             cited = sum(1 for c in cells if c.citation) + 1
             citation = _citation(cited, document, finding, chunks[document.doc_id])
             excerpt = citation.quote if citation else finding.note
-            cells.append(MatrixCell(force, rec.key, finding.status, excerpt, citation))
+            detail = None
+            if finding.collective and (own := readers[document.doc_id].own_sentence(rec)):
+                alone = Finding(finding.status, own[0], own[1])
+                detail = _citation(cited, document, alone, chunks[document.doc_id])
+            cells.append(
+                MatrixCell(
+                    force, rec.key, finding.status, excerpt, citation, finding.collective, detail
+                )
+            )
     return ComparisonMatrix(group.title, alignment.recommendations, forces, tuple(cells))
 
 
@@ -270,7 +294,12 @@ def compare_responses(engine: QAEngine, inspection: str | None = None) -> list[C
 def similar_passages(
     index: SearchIndex, text: str, exclude_force: str | None = None, k: int = SIMILAR_K
 ) -> list[Hit]:
-    """Peer practice: the passages of other forces closest in meaning, each force's best first."""
+    """Peer practice: each other force's passage closest in meaning, the closest force first.
+
+    One passage per force; summaries of the report ("Key findings"), form furniture ("For
+    office use only") and passages that mostly quote recommendations show no force's practice
+    and are left out, as are weak matches.
+    """
     forces = tuple(f for f in index.forces if f != exclude_force)
     if not forces or not text.strip():
         return []
@@ -278,8 +307,51 @@ def similar_passages(
     filters = SearchFilters(forces=forces)
     hits = index.search(text, k=SIMILAR_CANDIDATES, filters=filters, mode="dense", diverse=False)
     documents = {d: index.store.document(d) for d in {h.chunk.doc_id for h in hits}}
-    practice = [h for h in hits if not _mostly_quoted(documents[h.chunk.doc_id], h.chunk)]
-    return each_force_first(practice)[:k]
+    best: dict[str | None, Hit] = {}
+    for hit in hits:
+        if (
+            hit.chunk.force not in best
+            and (hit.dense_score if hit.dense_score is not None else hit.score) >= SIMILAR_MIN
+            and not _NOT_PRACTICE.search(hit.chunk.section)
+            and not _mostly_quoted(documents[hit.chunk.doc_id], hit.chunk)
+        ):
+            best[hit.chunk.force] = hit
+    return list(best.values())[:k]
+
+
+def similar_citations(
+    index: SearchIndex, text: str, exclude_force: str | None = None, k: int = SIMILAR_K
+) -> list[Citation]:
+    """`similar_passages` as citations whose quote is the passage's sentence closest to `text`."""
+    hits = similar_passages(index, text, exclude_force, k)
+    if not hits:
+        return []
+    query = index.query_vector(text)
+    citations = []
+    for number, hit in enumerate(hits, 1):
+        chunk = hit.chunk
+        document = index.store.document(chunk.doc_id)
+        if document is None:
+            continue
+        passage = document.text[chunk.char_start : chunk.char_end]
+        sentences = split_sentences(passage, chunk.char_start)
+        quote = ""
+        if sentences:
+            scores = index.embedder.encode_documents([s.key for s in sentences]) @ query
+            quote = sentences[int(np.argmax(scores))].text
+        anchor = (chunk.doc_id, chunk.file_name, chunk.force, chunk.section, chunk.page)
+        citations.append(
+            Citation(
+                number,
+                *anchor,
+                chunk.char_start,
+                chunk.char_end,
+                quote=quote,
+                chunk_id=chunk.chunk_id,
+                passage=passage,
+            )
+        )
+    return citations
 
 
 def _mostly_quoted(document: Document | None, chunk: Chunk) -> bool:

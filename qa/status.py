@@ -112,6 +112,7 @@ class Finding:
     sentence: Sentence | None = None
     span: tuple[int, int] | None = None
     note: str = ""
+    collective: bool = False  # said of the recommendations together, not of this one
 
 
 def _first(sentences: Sequence[Sentence], patterns: Sequence[re.Pattern[str]]) -> Sentence | None:
@@ -295,29 +296,29 @@ class ResponseReader:
         if position and position[1] == ALREADY_IN_PLACE:
             return Finding(ALREADY_IN_PLACE, position[0], self._span_of(position[0], spans))
         if sentence := _first(self.collective, ACCEPTED_PATTERNS):
-            return Finding(ACCEPTED, sentence, self._paragraph(sentence.start))
+            return Finding(ACCEPTED, sentence, self._paragraph(sentence.start), collective=True)
         if position:
             return Finding(position[1], position[0], self._span_of(position[0], spans))
         if together := next(((s, p) for s in self.collective if (p := _position(s))), None):
-            return Finding(together[1], together[0], self._paragraph(together[0].start))
-        if own or self.occurrences[rec.key]:
-            sentence = own[0] if own else self._quote_sentence(rec)
+            return Finding(
+                together[1], together[0], self._paragraph(together[0].start), collective=True
+            )
+        if own:
             return Finding(
                 NO_CLEAR_STATUS,
-                sentence,
-                self._span_of(sentence, spans),
-                note="quoted or answered without a stated position",
+                own[0],
+                self._span_of(own[0], spans),
+                note="answered without a stated position",
             )
+        if self.occurrences[rec.key]:
+            # Its quote of the recommendation is HMICFRS's words, never the force's response.
+            return Finding(NO_CLEAR_STATUS, note="quoted without a response to it")
         return Finding(NOT_MENTIONED, note="neither the recommendation nor a response to it found")
-
-    def _quote_sentence(self, rec: CanonicalRecommendation) -> Sentence:
-        start, end = self.occurrences[rec.key][0]
-        return Sentence(start, end, self.text[start:end])
 
     def _another_body(
         self, rec: CanonicalRecommendation, own: list[Sentence], spans: list[tuple[int, int]]
     ) -> Finding:
-        """Say whose it is, quoting the response where it says so, else its quote of it."""
+        """Say whose it is, quoting the response where it says so (never its quote of it)."""
         note = f"addressed to the {rec.addressee}, not to the force or PCC"
         if sentence := _first(own, ANOTHER_BODY_PATTERNS):
             return Finding(ANOTHER_BODY, sentence, self._span_of(sentence, spans), note)
@@ -327,6 +328,12 @@ class ResponseReader:
             if any(body.fullmatch(m.group("body")) for m in said):
                 return Finding(ANOTHER_BODY, sentence, self._paragraph(sentence.start), note)
         if self.occurrences[rec.key]:
-            sentence = self._quote_sentence(rec)
-            return Finding(ANOTHER_BODY, sentence, (sentence.start, sentence.end), note)
+            return Finding(ANOTHER_BODY, note=note + "; this response quotes it without comment")
         return Finding(ANOTHER_BODY, note=note + "; this response does not mention it")
+
+    def own_sentence(self, rec: CanonicalRecommendation) -> tuple[Sentence, tuple[int, int]] | None:
+        """What the response says of this recommendation alone: its first position, else first."""
+        spans = self._passages(rec)
+        own = self._sentences_in(spans)
+        sentence = next((s for s in own if _position(s)), own[0] if own else None)
+        return (sentence, self._span_of(sentence, spans)) if sentence else None

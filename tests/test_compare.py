@@ -17,7 +17,7 @@ from click.testing import CliRunner
 
 from ingest.recommendations import extract_recommendations
 from ingest.types import Document, DocumentMetadata
-from qa.align import align, deadline, group_by_inspection
+from qa.align import align, deadline, group_by_inspection, lexical_similarity
 from qa.compare import ComparisonMatrix, compare_responses, similar_passages
 from qa.compliance import compliance_report, timeliness
 from qa.status import ResponseReader
@@ -27,13 +27,15 @@ INSPECTION = "An inspection of how well the police tackle serious youth violence
 FORCES = ("Cambridgeshire", "Cleveland", "Cumbria", "Norfolk", "West Mercia")
 ANOTHER = "addressed to another body"
 NO_MENTION = "does not mention it"  # the note when a response is silent on a Home Office one
+NO_COMMENT = "quotes it without comment"  # ... and when it only quotes it
 
 # (status, a phrase of the excerpt) for every force x recommendation.
 #
 # Judgement calls, as an inspector would make them:
 # - R1/R2 are the Home Office's, so every force's cell is 'addressed to another body'. The
-#   evidence is the response saying so (Cambridgeshire, Norfolk), else its own quote of the
-#   recommendation (Cleveland), else a note that the response is silent (Cumbria, West Mercia).
+#   evidence is the response saying so (Cambridgeshire, Norfolk), else a note that it only
+#   quotes the recommendation (Cleveland: HMICFRS's words are never a force's response), else a
+#   note that the response is silent (Cumbria, West Mercia).
 # - Cambridgeshire R3/R4: no acceptance is stated. R3's response describes governance that
 #   "will ensure" messaging and training; R4's says work "will be monitored", messaging "has
 #   already commenced", analysis "has started": work under way, so 'in progress', not in place.
@@ -57,8 +59,8 @@ EXPECTED = {
         "R4": ("in progress", "This will be monitored both through the Head of Crime"),
     },
     "Cleveland": {
-        "R1": (ANOTHER, "the Home Office should define processes"),
-        "R2": (ANOTHER, "the Home Office should further develop existing joint evaluation"),
+        "R1": (ANOTHER, NO_COMMENT),
+        "R2": (ANOTHER, NO_COMMENT),
         "R3": ("accepted", "has received and accepted the report and recommendations"),
         "R4": ("accepted", "has received and accepted the report and recommendations"),
     },
@@ -132,13 +134,27 @@ def test_matrix_row(matrix: ComparisonMatrix, force: str) -> None:
 def test_every_citation_is_verbatim_in_its_source(engine, matrix: ComparisonMatrix) -> None:
     texts = {d.doc_id: d.text for d in engine.documents}
     cited = [c for c in matrix.cells if c.citation]
-    assert len(cited) == 16  # every cell but the four silent Home Office ones
+    assert len(cited) == 14  # every cell but the Home Office ones a response is silent on
     for cell in cited:
         c = cell.citation
         assert c.force == cell.force and cell.excerpt == c.quote
         assert c.quote in texts[c.doc_id][c.char_start : c.char_end]
         assert c.passage == texts[c.doc_id][c.char_start : c.char_end]
     assert len({c.citation.number for c in cited}) == len(cited)
+
+
+def test_no_cell_quotes_a_recommendation_as_the_response(matrix: ComparisonMatrix) -> None:
+    """HMICFRS's wording is never a force's evidence; a status said of all recommendations
+    together is marked as such, with what the response says of each one alone beside it."""
+    wordings = [r.text for r in matrix.recommendations]
+    for cell in matrix.cells:
+        for c in filter(None, (cell.citation, cell.detail)):
+            assert all(lexical_similarity(c.quote, w) < 0.9 for w in wordings), c.quote
+    norfolk = [matrix.cell("Norfolk", key) for key in ("R3", "R4")]
+    assert all(c.collective and c.detail for c in norfolk)
+    assert norfolk[0].detail.quote != norfolk[1].detail.quote, "each its own sentence"
+    assert "outcome code" in norfolk[0].detail.quote
+    assert not matrix.cell("West Mercia", "R4").collective
 
 
 def test_inspection_filter(engine) -> None:
@@ -196,10 +212,12 @@ def test_cli_compare_json(corpus_home: Path) -> None:
 def test_cli_compare_markdown(corpus_home: Path) -> None:
     out = _run(corpus_home, compare, ["--markdown", "--inspection", "serious youth violence"])
     assert out.startswith(f"## {INSPECTION}")
-    assert "| Force | R1 | R2 | R3 | R4 |" in out
-    cumbria = next(line for line in out.splitlines() if line.startswith("| Cumbria |"))
-    assert cumbria.count("**already in place**") == 2 and "established and embedded" in cumbria
-    assert "Sources:" in out and "[16] West Mercia response" in out
+    header = "| Recommendation | Cambridgeshire | Cleveland | Cumbria | Norfolk | West Mercia |"
+    assert header in out, "recommendations down, forces across, as the web UI shows it"
+    r3 = next(line for line in out.splitlines() if line.startswith("| **R3**"))
+    assert r3.split(" | ")[3].startswith("**already in place**"), "Cumbria's column"
+    assert "established and embedded" in r3
+    assert "Sources:" in out and "[14] West Mercia response" in out
 
 
 @pytest.mark.parametrize(

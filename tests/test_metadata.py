@@ -371,3 +371,94 @@ def test_form_fields_in_a_word_table_are_read() -> None:
     assert meta.inspection == "PEEL 2023–25: An inspection of Essex Police"
     assert meta.signatory == "Roger Hirst"
     assert (meta.published, meta.response_date) == (date(2023, 9, 12), date(2023, 10, 30))
+
+
+# Letters whose subject and signatory are in plain lines, as PDFs and Word files give them ------
+
+ESSEX_LETTER = (
+    "Office of the Police, Fire and Crime Commissioner for Essex\n"
+    "PCC response to the HMICFRS inspection of vetting, misconduct and misogyny in the police "
+    "service\n"
+    "12 January 2023\n"
+    "Dear Home Secretary\n"
+    "I write in response to the report, published on 2 November 2022. Essex Police accepts every "
+    "recommendation and has begun the work they ask for.\n"
+    "Yours sincerely\n"
+    "Roger Hirst\n"
+    "Police, Fire and Crime Commissioner for Essex"
+)
+
+
+@pytest.mark.parametrize(
+    ("opening", "inspection"),
+    [
+        (
+            "PCC response to the HMICFRS inspection of vetting, misconduct and misogyny in the "
+            "police service",
+            "An inspection of vetting, misconduct and misogyny in the police service",
+        ),
+        (
+            "HMICFRS inspection into activism and impartiality in policing – PFCC response",
+            "An inspection into activism and impartiality in policing",
+        ),
+        (
+            "Response to HMICFRS report 'Police response to violence against women and girls'",
+            "Police response to violence against women and girls",
+        ),
+        (
+            "Subject - Response to HMICFRS Report on the Police Response to Burglary",
+            "The Police Response to Burglary",
+        ),
+    ],
+)
+def test_inspection_named_in_a_letters_opening_lines(opening: str, inspection: str) -> None:
+    text = ESSEX_LETTER.replace(ESSEX_LETTER.splitlines()[1], opening)
+    assert extract_metadata(text, "essex.pdf").inspection == inspection
+
+
+def test_a_series_heading_or_the_letters_prose_is_not_a_title() -> None:
+    text = (
+        "Norfolk PCC response to inspections of Norfolk Constabulary published by HMICFRS\n"
+        "Dear Home Secretary\n"
+        "The inspection of 12 forces and the subsequent national report examined the police "
+        "response to serious youth violence in detail.\n"
+    )
+    assert extract_metadata(text, "norfolk.txt").inspection is None
+
+
+def test_pdf_letter_with_its_subject_on_the_second_line(tmp_path) -> None:
+    """The issue's case: a PDF letter read through the real loader, hard line breaks and all."""
+    from ingest.loaders import load_file
+
+    from .conftest import write_pdf
+
+    pdf = write_pdf(tmp_path / "essex-letter.pdf", (ESSEX_LETTER,))
+    meta = extract_metadata(load_file(pdf).text, pdf.name)
+    assert meta.force == "Essex"
+    assert meta.inspection == (
+        "An inspection of vetting, misconduct and misogyny in the police service"
+    )
+    assert meta.signatory == "Roger Hirst"
+    assert meta.form == "letter"
+
+
+def test_signatory_on_the_sign_off_line() -> None:
+    text = "Dear Home Secretary,\nText.\nYours sincerely, Roger Hirst, Police, Fire and Crime "
+    assert extract_metadata(text + "Commissioner for Essex").signatory == "Roger Hirst"
+
+
+def test_inspection_wordings_grouped_under_one_name() -> None:
+    from ingest.metadata import canonical_inspections
+
+    cleveland = "How Well the Police Tackle Serious Youth Violence"
+    names = canonical_inspections([cleveland, TITLE, TITLE, f"HMICFRS – {TITLE}."])
+    assert set(names.values()) == {TITLE}
+    other = "PEEL 2023–25: An inspection of Essex Police"
+    assert canonical_inspections([other, TITLE])[other] == other
+
+
+def test_a_quote_never_runs_on_into_the_signature() -> None:
+    from ingest.sentences import split_sentences
+
+    text = "Progress goes to my Performance Board\nYours sincerely, Matthew Scott, Commissioner"
+    assert [s.text for s in split_sentences(text)] == ["Progress goes to my Performance Board"]

@@ -144,6 +144,8 @@ def ask(
     """Answer a question with numbered, verified citations (or say nothing answers it)."""
     from qa.chain import QAEngine
 
+    if problem := fmt.question_problem(question):
+        raise click.BadParameter(problem, param_hint="QUESTION")
     filters = make_filters(forces, inspection, date_from, date_to)
     chat_model = None
     if llm:

@@ -10,10 +10,25 @@ from index.types import Hit
 from ingest.types import Document
 
 SNIPPET_CHARS = 240
+MAX_QUESTION_CHARS = 1000  # a question, not a document: longer text is refused, never truncated
+INSPECTION_CHARS = 48
 
 
 def _yes_no(value: bool | None) -> str:
     return "unknown" if value is None else ("yes" if value else "no")
+
+
+def question_problem(question: str) -> str | None:
+    """Why a question cannot be asked (empty, or pasted text far longer than a question)."""
+    text = (question or "").strip()
+    if not text:
+        return "Type a question first."
+    if len(text) > MAX_QUESTION_CHARS:
+        return (
+            f"That question is {len(text):,} characters long; ask in at most "
+            f"{MAX_QUESTION_CHARS:,} (one question at a time, e.g. 'Which forces use tuServ?')."
+        )
+    return None
 
 
 def ingest_report(report: Any, sync: Any) -> str:
@@ -35,25 +50,39 @@ def ingest_report(report: Any, sync: Any) -> str:
 
 
 def documents_table(documents: Sequence[Document]) -> str:
-    """One row per document: force, dates, days, within 56 days, form, file."""
+    """One row per document: force, inspection (one name for each), dates, days, within 56 days,
+    form, signatory, file."""
+    from ingest.metadata import canonical_inspections
+
     if not documents:
         return "No documents in the corpus yet: run `pccqa ingest PATH`."
-    header = ("force", "published", "response", "days", "in 56d", "form", "file")
+    names = canonical_inspections(d.metadata.inspection or "" for d in documents)
+    header = (
+        "force", "inspection", "published", "response", "days", "in 56d", "form", "signatory",
+        "file",
+    )  # fmt: skip
     rows = [header]
     for doc in documents:
         meta = doc.metadata
+        inspection = names.get(meta.inspection or "", "unknown")
         rows.append(
             (
                 meta.force or "unknown",
+                _short(inspection, INSPECTION_CHARS),
                 meta.published.isoformat() if meta.published else "unknown",
                 meta.response_date.isoformat() if meta.response_date else "unknown",
                 "" if meta.days_to_respond is None else str(meta.days_to_respond),
                 _yes_no(meta.within_56_days),
                 meta.form + (" (duplicate)" if doc.duplicate_of else ""),
+                meta.signatory or "unknown",
                 doc.file_name,
             )
         )
     return table(rows)
+
+
+def _short(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rsplit(" ", 1)[0] + "…"
 
 
 def table(rows: Sequence[Sequence[str]]) -> str:

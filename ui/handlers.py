@@ -1,6 +1,7 @@
 """What the web UI does, as plain functions over an AppState: tests call them without Gradio.
 
-Each returns HTML strings, file paths or our own types; ui/web.py wires them to components.
+Each returns HTML strings, file paths or our own types; the ui/web*.py modules wire them to
+components. The Review tab's handlers are in ui/handlers_review.py.
 """
 
 from __future__ import annotations
@@ -13,24 +14,26 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from difflib import SequenceMatcher
 from pathlib import Path
 from typing import Any
 
 from index.search import SearchFilters
-from index.types import Hit
+from ingest.metadata import canonical_inspections
 from ingest.types import Document
 from qa.chain import QAEngine
 from qa.types import Answer, Citation
-from ui import render
+from ui import exports, render, render_documents
+from ui.format import question_problem
+from ui.review import ReviewLog
 
 log = logging.getLogger(__name__)
 
 DEFAULT_MAX_UPLOAD_MB = 20.0
 SIMILAR_K = 5
-SAMPLE_SIZE = 10
 EXPORT_LIFETIME_S = 3600  # Gradio has served a download long before its folder is swept
 UPLOAD_DIR = "uploads"
-VERDICTS = ("correct", "partly correct", "wrong")
+REVIEW_DIR = "review"
 UPLOAD_TYPES = (".pdf", ".docx", ".txt", ".html", ".htm")
 EXAMPLES = (
     "Which forces use tuServ for demographic capture?",
@@ -38,7 +41,7 @@ EXAMPLES = (
     "Which forces mention the Athena system?",
     "Which responses were sent within 56 days?",
 )
-RATING_HEADERS = ("Rated at", "Verdict", "Note", "Question", "Answer")
+MIN_SHARED_WORDS = 3  # an inspection filter value shorter than this would match other titles
 
 
 @dataclass
@@ -56,6 +59,11 @@ class AppState:
     def max_upload_bytes(self) -> int:
         return int(self.max_upload_mb * 1024 * 1024)
 
+    @property
+    def review(self) -> ReviewLog:
+        """Every answer given and every reviewer's verdicts, beside the corpus."""
+        return ReviewLog(self.home / REVIEW_DIR)
+
     def scratch(self) -> Path:
         """A fresh folder for one download, so concurrent users never overwrite each other."""
         self.export_dir.mkdir(parents=True, exist_ok=True)
@@ -66,7 +74,7 @@ class AppState:
         return Path(tempfile.mkdtemp(dir=self.export_dir))
 
     def configuration(self) -> dict[str, Any]:
-        """What produced an answer, stored with each rating so results can be compared later."""
+        """What produced an answer, stored with it so results can be compared later."""
         from importlib.metadata import version
 
         llm = self.engine.llm
@@ -90,8 +98,8 @@ def ask(
 ) -> tuple[str, str, Answer | None]:
     """Answer HTML, source-card HTML and the Answer (None when the question could not be asked)."""
     question = (question or "").strip()
-    if not question:
-        return render.notice("Type a question first.", "warning"), "", None
+    if problem := question_problem(question):
+        return render.notice(problem, "warning"), "", None
     try:
         filters = SearchFilters(
             tuple(forces or ()), inspection or None, _day(date_from), _day(date_to)
@@ -101,8 +109,13 @@ def ask(
     if filters.date_from and filters.date_to and filters.date_from > filters.date_to:
         return render.notice("The 'from' date is after the 'to' date.", "error"), "", None
     with app.lock:
+        documents = app.engine.documents
+    if problem := filters_exclude_everything(documents, filters):
+        return render.notice(problem, "warning"), "", None
+    with app.lock:
         answer = app.engine.answer(question, filters)
-    return render.answer_html(answer), render.sources_html(answer), answer
+    link = render.permalink(question, filters.forces)
+    return render.answer_html(answer, link), render.sources_html(answer), answer
 
 
 def _day(value: str | None) -> date | None:
@@ -115,22 +128,64 @@ def _day(value: str | None) -> date | None:
         raise ValueError(f"'{text}' is not a date: use YYYY-MM-DD") from None
 
 
+def filters_exclude_everything(documents: Sequence[Document], filters: SearchFilters) -> str | None:
+    """Which filter leaves no response to search, in words, or None when some remain."""
+    kept = [d for d in documents if not d.duplicate_of]
+    if filters.forces:
+        kept = [d for d in kept if d.metadata.force in filters.forces]
+        if not kept:
+            return f"No response from {', '.join(filters.forces)} is in the corpus."
+    if filters.inspection:
+        wanted = filters.inspection.lower()
+        kept = [d for d in kept if wanted in (d.metadata.inspection or "").lower()]
+        if not kept:
+            return f"No response in the corpus is to an inspection matching '{filters.inspection}'."
+    if filters.date_from or filters.date_to:
+        dated = [d.metadata.response_date for d in kept if d.metadata.response_date]
+        inside = [
+            day
+            for day in dated
+            if (not filters.date_from or day >= filters.date_from)
+            and (not filters.date_to or day <= filters.date_to)
+        ]
+        if not inside:
+            span = " and ".join(
+                f"{word} {day.isoformat()}"
+                for word, day in (("from", filters.date_from), ("to", filters.date_to))
+                if day
+            )
+            found = (
+                f"the responses are dated {min(dated).isoformat()} to {max(dated).isoformat()}"
+                if dated
+                else "no response states its date"
+            )
+            undated = len(kept) - len(dated)
+            if dated and undated:
+                found += f", and {render.plural(undated, 'response')} give no date"
+            return (
+                f"The date filter ({span}) leaves no response to search: {found}. "
+                "Widen or clear the dates under “Narrow the search”."
+            )
+    return None
+
+
 def evidence_files(app: AppState, answer: Answer | None) -> tuple[Path | None, Path | None]:
-    """The answer's evidence table as CSV and XLSX files, or (None, None) if nothing is cited."""
-    if answer is None or not answer.citations:
+    """The answer's evidence table as CSV and XLSX, named after its question; None if empty."""
+    if answer is None or not (answer.citations or answer.forces_without_evidence):
         return None, None
     with app.lock:
         documents = {d.doc_id: d for d in app.engine.documents}
-    rows = render.evidence_rows(answer, documents)
+    rows = exports.evidence_rows(answer, documents)
     folder = app.scratch()
-    columns = render.EVIDENCE_COLUMNS
+    stem = exports.file_stem("evidence", answer.question)
+    columns = exports.EVIDENCE_COLUMNS
     return (
-        render.write_csv(rows, columns, folder / "evidence-table.csv"),
-        render.write_xlsx(rows, columns, folder / "evidence-table.xlsx", "Evidence"),
+        exports.write_csv(rows, columns, folder / f"{stem}.csv"),
+        exports.write_xlsx([("Evidence", rows, columns)], folder / f"{stem}.xlsx"),
     )
 
 
-def open_source(app: AppState, target: Citation | None) -> tuple[str, Path | None]:
+def open_source(app: AppState, target: Citation | None, back: str = "") -> tuple[str, Path | None]:
     """The whole cited document at the cited place, and a copy of its original file."""
     if target is None:
         return render.notice("That source is no longer on screen: ask again.", "warning"), None
@@ -138,7 +193,9 @@ def open_source(app: AppState, target: Citation | None) -> tuple[str, Path | Non
         document = app.engine.index.store.document(target.doc_id)
     if document is None:
         return render.notice("That document has been removed from the corpus.", "warning"), None
-    html = render.document_html(document, target.char_start, target.char_end, target.quote)
+    html = render_documents.document_html(
+        document, target.char_start, target.char_end, target.quote, back=back
+    )
     return html, original_file(app, document)
 
 
@@ -150,66 +207,58 @@ def original_file(app: AppState, document: Document) -> Path | None:
     return Path(shutil.copy2(source, app.scratch() / document.file_name))
 
 
-def similar_to(app: AppState, target: Citation | None) -> tuple[str, list[Hit]]:
-    """Passages like the cited one in other forces' responses, for the viewer panel."""
+def similar_to(app: AppState, target: Citation | None) -> tuple[str, list[Citation]]:
+    """Each other force's passage most like the cited one, on demand (a button), sentence marked."""
     if target is None:
         return render.notice("That source is no longer on screen: ask again.", "warning"), []
-    try:
-        from qa.compare import similar_passages
-    except ImportError:
-        return render.notice("Finding similar passages is not available yet.", "warning"), []
+    from qa.compare import similar_citations
+
     with app.lock:
-        hits = similar_passages(
+        found = similar_citations(
             app.engine.index, target.quote or target.passage, target.force, SIMILAR_K
         )
-    return render.similar_html(hits, target.label), hits
+    return render.similar_html(found, target.label), found
 
 
 def resolve(
-    ref: str, answer: Answer | None, similar: Sequence[Hit] = (), matrices: Sequence[Any] = ()
+    ref: str,
+    answer: Answer | None,
+    similar: Sequence[Citation] = (),
+    matrices: Sequence[Any] = (),
 ) -> Citation | None:
-    """The passage a clicked button names: c3 (citation), n2 (nearest), s1 (similar), m0|F|R3."""
+    """The passage a clicked button names: c3 (cited), r1 (related), n2 (nearest), s1 (similar),
+    m0|Force|R3 (a Compare cell; m0|Force|R3|detail its own sentence)."""
     kind, rest = (ref or " ")[0], (ref or " ")[1:]
-    if kind in "cn" and answer is not None:
-        pool = answer.citations if kind == "c" else answer.nearest
+    if kind in "crn" and answer is not None:
+        pool = {"c": answer.citations, "r": answer.related, "n": answer.nearest}[kind]
         return next((c for c in pool if str(c.number) == rest), None)
-    if kind == "s" and rest.isdigit() and 0 < int(rest) <= len(similar):
-        return _hit_citation(int(rest), similar[int(rest) - 1])
+    if kind == "s":
+        return next((c for c in similar if str(c.number) == rest), None)
     if kind == "m":
-        index, _, cell = rest.partition("|")
-        force, _, key = cell.partition("|")
-        if index.isdigit() and int(index) < len(matrices):
+        index, force, key, *part = rest.split("|")
+        if index.isdigit() and int(index) < len(matrices) and part in ([], ["detail"]):
             try:
-                return matrices[int(index)].cell(force, key).citation
+                cell = matrices[int(index)].cell(force, key)
             except (KeyError, ValueError, LookupError):
                 return None
+            return cell.detail if part else cell.citation
     return None
-
-
-def _hit_citation(number: int, hit: Hit) -> Citation:
-    chunk = hit.chunk
-    return Citation(
-        number, chunk.doc_id, chunk.file_name, chunk.force, chunk.section, chunk.page,
-        chunk.char_start, chunk.char_end, quote="", chunk_id=chunk.chunk_id, passage=chunk.text,
-    )  # fmt: skip
 
 
 # Documents, compare ------------------------------------------------------------------------------
 
 
 def documents_table(app: AppState) -> list[list[Any]]:
-    """The Documents tab's rows, with a compliance column where qa.compliance is installed."""
+    """The Documents tab's rows, each inspection under its one canonical name."""
+    from qa.compliance import compliance_report
+
     with app.lock:
         documents = app.engine.documents
-        try:
-            from qa.compliance import compliance_report
-
-            compliance = {
-                r.file_name: render.compliance_text(r) for r in compliance_report(app.engine)
-            }
-        except ImportError:
-            compliance = {}
-    return render.document_rows(documents, compliance)
+        compliance = {
+            r.file_name: render_documents.compliance_text(r) for r in compliance_report(app.engine)
+        }
+    names = canonical_inspections(d.metadata.inspection or "" for d in documents)
+    return render_documents.document_rows(documents, compliance, names)
 
 
 def open_document(app: AppState, file_name: str) -> tuple[str, Path | None]:
@@ -218,26 +267,33 @@ def open_document(app: AppState, file_name: str) -> tuple[str, Path | None]:
         document = next((d for d in app.engine.documents if d.file_name == file_name), None)
     if document is None:
         return render.notice("Pick a document in the table to read it.", "info"), None
-    return render.document_html(document), original_file(app, document)
+    return render_documents.document_html(document), original_file(app, document)
 
 
 def compare(app: AppState, inspection: str | None) -> tuple[str, list[Path], list[Any]]:
-    """Each force's answer to each recommendation, as tables plus CSV and Markdown downloads."""
-    try:
-        from qa.compare import compare_responses
-    except ImportError:
-        return render.notice("Comparing responses is not available yet.", "warning"), [], []
+    """Each force's answer to each recommendation, as tables plus CSV, XLSX and Markdown."""
+    from qa.compare import compare_responses
+
     with app.lock:
         matrices = compare_responses(app.engine, inspection or None)
     if not matrices:
         return render.notice("No recommendations found to compare.", "info"), [], []
     folder = app.scratch()
-    csv_path = folder / "comparison.csv"
-    csv_path.write_text("\n".join(m.to_csv() for m in matrices), encoding="utf-8-sig")
-    md_path = folder / "comparison.md"
+    stem = exports.file_stem("comparison", inspection or "")
+    parts = [m.to_csv() for m in matrices]
+    csv_path = folder / f"{stem}.csv"
+    csv_path.write_text(
+        "".join(parts[:1] + [p.split("\n", 1)[1] for p in parts[1:]]), encoding="utf-8-sig"
+    )
+    sheets = []
+    for matrix, text in zip(matrices, parts, strict=True):
+        rows = exports.csv_rows(text)
+        sheets.append((matrix.inspection, rows, list(rows[0]) if rows else []))
+    xlsx_path = exports.write_xlsx(sheets, folder / f"{stem}.xlsx")
+    md_path = folder / f"{stem}.md"
     md_path.write_text("\n\n".join(m.to_markdown() for m in matrices), encoding="utf-8")
-    html = "".join(render.matrix_html(m, i) for i, m in enumerate(matrices))
-    return html, [csv_path, md_path], list(matrices)
+    html = "".join(render_documents.matrix_html(m, i) for i, m in enumerate(matrices))
+    return html, [csv_path, xlsx_path, md_path], list(matrices)
 
 
 # Ingest ------------------------------------------------------------------------------------------
@@ -270,18 +326,18 @@ def ingest_files(
             continue
         accepted.append(Path(shutil.copyfile(path, folder / Path(path.name).name)))
     if progress:
-        progress(0.05, desc="Reading files")
+        progress(0.1, desc=f"Reading and indexing {render.plural(len(accepted), 'file')}")
     try:
         with app.lock:
-            report, sync = ingest_and_index(
-                accepted, app.home, max_bytes=app.max_upload_bytes, progress=progress is not None
-            )
+            report, sync = ingest_and_index(accepted, app.home, max_bytes=app.max_upload_bytes)
             app.engine.refresh()
     except (*_library_errors(), OSError) as error:
         log.warning("upload failed: %s", error)
         return render.notice(f"Nothing was added: {error}", "error")
+    if progress:
+        progress(1.0, desc="Done")
     report.files.extend(refused)
-    return render.ingest_report_html(report, sync)
+    return render_documents.ingest_report_html(report, sync)
 
 
 def _library_errors() -> tuple[type[Exception], ...]:
@@ -297,49 +353,22 @@ def _library_errors() -> tuple[type[Exception], ...]:
     )  # fmt: skip
 
 
-# Review ------------------------------------------------------------------------------------------
-
-
-def rate(app: AppState, answer: Answer | None, verdict: str | None, note: str = "") -> str:
-    """Store an evaluator's verdict on the answer on screen, with what produced it."""
-    if answer is None:
-        return render.notice("Ask a question first, then rate its answer.", "warning")
-    if verdict not in VERDICTS:
-        return render.notice("Choose correct, partly correct or wrong.", "warning")
-    rating = {
-        "question": answer.question,
-        "filters": answer.filters,
-        "answer": answer.text,
-        "citations": [c.to_dict() for c in answer.citations],
-        "configuration": app.configuration(),
-        "verdict": verdict,
-        "note": (note or "").strip(),
-    }
+def filter_choices(app: AppState) -> tuple[list[str], list[tuple[str, str]]]:
+    """Forces in the corpus now, and its inspections once each as (name, filter value)."""
     with app.lock:
-        rating_id = app.engine.index.store.add_rating(rating)
-    return render.notice(f"Rating {rating_id} saved: {verdict}.")
+        forces = app.engine.index.store.forces()
+        titles = [d.metadata.inspection for d in app.engine.documents if d.metadata.inspection]
+    groups: dict[str, list[str]] = {}
+    for title, name in canonical_inspections(titles).items():
+        groups.setdefault(name, []).append(title)
+    return forces, [(name, _shared_wording(name, groups[name])) for name in sorted(groups)]
 
 
-def sample_ratings(app: AppState, size: float | None = SAMPLE_SIZE) -> list[list[Any]]:
-    """A random sample of past rated answers to review again."""
-    with app.lock:
-        ratings = app.engine.index.store.ratings(sample=max(1, int(size or SAMPLE_SIZE)))
-    return render.rating_rows(ratings)
-
-
-def export_ratings(app: AppState) -> list[Path]:
-    """Every rating as CSV (for people) and JSONL (for scripts)."""
-    with app.lock:
-        ratings = app.engine.index.store.ratings()
-    folder = app.scratch()
-    return [
-        render.write_csv(ratings, render.RATING_COLUMNS, folder / "ratings.csv"),
-        render.write_jsonl(ratings, folder / "ratings.jsonl"),
-    ]
-
-
-def filter_choices(app: AppState) -> tuple[list[str], list[str]]:
-    """Forces and inspections in the corpus now, for the filter drop-downs."""
-    with app.lock:
-        store = app.engine.index.store
-        return store.forces(), store.inspections()
+def _shared_wording(name: str, wordings: list[str]) -> str:
+    """The longest stretch every wording shares: the filter matches titles by substring."""
+    shared = name.lower()
+    for other in (w.lower() for w in wordings):
+        match = SequenceMatcher(None, shared, other, autojunk=False).find_longest_match()
+        shared = shared[match.a : match.a + match.size]
+    shared = shared.strip(" .,:;–-")
+    return shared if len(shared.split()) >= MIN_SHARED_WORDS else name
