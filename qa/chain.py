@@ -361,7 +361,9 @@ def _check_answer_type(
         if verdict.verdict == STATES:
             # The value must sit in a sentence about the question, not anywhere nearby.
             typed = tuple(
-                u for u in verdict.evidence if u.coverage > 0 and states_type(u.key, wanted)
+                u
+                for u in verdict.evidence
+                if u.coverage > 0 and states_type(u.key, wanted, question.searched)
             )
             if typed:
                 verdict = replace(verdict, evidence=typed)

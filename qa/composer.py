@@ -19,11 +19,11 @@ QUOTE_CHARS = 320
 NEAREST_SHOWN = 3
 FORCE_QUOTES = 3
 TYPE_WORDS = {
-    "number": "a number",
-    "amount": "an amount",
-    "date": "a date",
-    "rating": "a grade or rating",
-    "person": "who",
+    "number": "does not give a number for this",
+    "amount": "does not give an amount for this",
+    "date": "does not give a date for this",
+    "rating": "does not give a grade or rating for this",
+    "person": "does not say who",
 }
 
 
@@ -99,7 +99,7 @@ def compose(gathered: Gathered) -> Answer:
         parts.append(f"Nothing found for: {', '.join(nothing)}.")
     parts.append(f"Searched: {gathered.scope} ({_searched(gathered)}).")
     nearest = ()
-    if not named and gathered.nearest:
+    if not named and not related_lines and gathered.nearest:
         nearest = tuple(
             to_citation(i, u) for i, u in enumerate(gathered.nearest[:NEAREST_SHOWN], 1)
         )
@@ -159,8 +159,8 @@ def _lead(gathered: Gathered, named: Sequence[str]) -> str:
     names = ", ".join(named)
     if not named:
         if gathered.unstated_type and len(gathered.searched_forces) == 1:
-            what = TYPE_WORDS.get(gathered.unstated_type, "this")
-            return f"The {gathered.searched_forces[0]} response does not state {what} for this."
+            what = TYPE_WORDS.get(gathered.unstated_type, "does not state this")
+            return f"The {gathered.searched_forces[0]} response {what}."
         if len(gathered.searched_forces) == 1:
             return f"The {gathered.searched_forces[0]} response does not state this."
         if gathered.absent_terms:

@@ -138,7 +138,7 @@ ANSWER_TYPES: tuple[tuple[str, re.Pattern[str]], ...] = (
     (
         "person",
         re.compile(
-            r"^\s*who\s+(?:is|was|leads?|led|chairs?|heads?|oversees?|signed)\b"
+            r"^\s*who\b(?!\s+(?:has|have|had|else)\b)"
             r"|\bwhich (?:officer|person|individual)\b|\bname of the\b",
             re.I,
         ),
