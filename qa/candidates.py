@@ -48,6 +48,7 @@ class Unit:
     coverage: float
     coverage_window: float
     rarest_present: bool
+    distinctive: float  # share of the question's two rarest words (absent ones too) held
     negated: bool
     quotes_recommendation: bool
 
@@ -101,6 +102,7 @@ def _force_candidates(
     passages = index.passages([h.chunk.chunk_id for h in hits])
     units: list[Unit] = []
     seen: set[tuple[str, int]] = set()
+    distinctive = set(weights.distinctive())
     chunk_coverage = 0.0
     for hit in hits:
         passage = passages.get(hit.chunk.chunk_id, hit.chunk.text)
@@ -132,6 +134,7 @@ def _force_candidates(
                     coverage=weights.coverage(present),
                     coverage_window=weights.coverage(present_window),
                     rarest_present=rarest is not None and rarest in present_window,
+                    distinctive=len(distinctive & present_window) / max(len(distinctive), 1),
                     negated=bool(_NEGATION.search(keys[i])),
                     quotes_recommendation=_quotes_recommendation(
                         sentence, keys[i], metadata.get(hit.chunk.doc_id)

@@ -277,7 +277,7 @@ class QAEngine:
             words[key] = term
             if df == 0:
                 absent.append(key)
-        return TermWeights(weights, words), tuple(absent)
+        return TermWeights(weights, words, frozenset(absent)), tuple(absent)
 
     def _chunks_holding(self, term: str) -> int:
         """Chunks holding a term in its most common glossary form ('vru' or the phrase)."""

@@ -31,6 +31,7 @@ FEATURES = (
     "coverage_window",
     "coverage_chunk",
     "rarest_present",
+    "distinctive",
     "bm25_share",
     "dense_gap",
     "coverage_gap",
@@ -180,6 +181,7 @@ def _pooled(c: ForceCandidates) -> dict[str, float]:
         "coverage_window": max((u.coverage_window for u in own), default=0.0),
         "coverage_chunk": c.coverage_chunk,
         "rarest_present": float(any(u.rarest_present for u in own)),
+        "distinctive": max((u.distinctive for u in own), default=0.0),
         "negation_mismatch": float(best.negated) if best else 0.0,
         "recommendation": float(all(u.quotes_recommendation for u in c.units)),
     }

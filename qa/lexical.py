@@ -67,6 +67,7 @@ class TermWeights:
 
     weights: Mapping[str, float]  # stem -> idf
     terms: Mapping[str, str]  # stem -> the word as asked
+    absent: frozenset[str] = frozenset()  # stems no chunk holds
 
     @property
     def total(self) -> float:
@@ -88,4 +89,10 @@ class TermWeights:
         return sum(self.weights[s] for s in present) / total if total else 0.0
 
     def rarest(self) -> str | None:
-        return max(self.weights, key=self.weights.__getitem__, default=None)
+        """The rarest question term the corpus holds at all."""
+        held = [k for k in self.weights if k not in self.absent]
+        return max(held, key=self.weights.__getitem__, default=None)
+
+    def distinctive(self, count: int = 2) -> list[str]:
+        """The question's rarest terms, whether or not the corpus holds them."""
+        return sorted(self.weights, key=self.weights.__getitem__, reverse=True)[:count]

@@ -18,7 +18,7 @@ from rapidfuzz.distance import OSA
 from qa.lexical import stem
 
 MIN_WORD = 4  # shorter words have too many neighbours one edit away
-LONG_WORD = 8  # from this length a word may be two edits (transpositions count one) off
+LONG_WORD = 10  # from this length a word may be two edits (transpositions count one) off
 _WORD = re.compile(r"[A-Za-z][A-Za-z'’]*[A-Za-z]|[A-Za-z]")
 
 
