@@ -39,16 +39,17 @@ class Rows:
 
     features: np.ndarray
     labels: np.ndarray
-    groups: np.ndarray
+    groups: np.ndarray  # one per question as asked (each form apart): decisions are per group
+    questions: np.ndarray  # one per question, all its forms together: folds never split these
     singular: np.ndarray
     expected: dict[int, int]  # group -> number of expected forces
 
 
 def training_rows(named_sets: Sequence[tuple[QAEngine, Sequence[EvalQuestion]]]) -> Rows:
     """One row per (question, force in scope), over every engine's corpus and question set."""
-    features, labels, groups, singular, expected = [], [], [], [], {}
+    features, labels, groups, origins, singular, expected = [], [], [], [], [], {}
     group = 0
-    for engine, questions in named_sets:
+    for set_number, (engine, questions) in enumerate(named_sets):
         for question in questions:
             if question.kind not in JUDGED_KINDS:
                 continue
@@ -68,13 +69,16 @@ def training_rows(named_sets: Sequence[tuple[QAEngine, Sequence[EvalQuestion]]])
                     features.append(row if row is not None else np.zeros(len(FEATURES)))
                     labels.append(int(force.casefold() in wanted))
                     groups.append(group)
+                    origins.append(f"{set_number}:{question.id}")
                     singular.append(read.singular)
                 expected[group] = len(wanted)
                 group += 1
+    _, question_ids = np.unique(np.asarray(origins), return_inverse=True)
     return Rows(
         np.vstack(features),
         np.asarray(labels),
         np.asarray(groups),
+        question_ids,
         np.asarray(singular),
         expected,
     )
@@ -96,7 +100,8 @@ def fit_policy(rows: Rows, path: Path = POLICY_FILE) -> tuple[AnswerPolicy, dict
     scale[scale < 1e-9] = 1.0
     standard = (rows.features - mean) / scale
     out_of_fold = np.zeros(len(rows.labels))
-    for train, test in GroupKFold(n_splits=FOLDS).split(standard, rows.labels, rows.groups):
+    folds = GroupKFold(n_splits=FOLDS).split(standard, rows.labels, rows.questions)
+    for train, test in folds:
         model = LogisticRegression(C=REGULARISATION, max_iter=2000)
         model.fit(standard[train], rows.labels[train])
         out_of_fold[test] = model.predict_proba(standard[test])[:, 1]
