@@ -127,8 +127,8 @@ class SearchIndex:
     @property
     def corpus(self) -> CorpusInfo:
         """What this index answers from: documents, forces, generation, as of when."""
-        documents = [d for d in self.store.documents() if d.duplicate_of is None]
-        return CorpusInfo(len(documents), tuple(self.forces), self.generation, self.published_at)
+        documents = self.store.original_count()
+        return CorpusInfo(documents, tuple(self.forces), self.generation, self.published_at)
 
     @property
     def forces(self) -> list[str]:

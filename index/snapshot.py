@@ -214,10 +214,23 @@ def open_writer(
     with (
         writer_lock(home, wait=wait, on_wait=on_wait),
         storage_errors(home, lambda: room_needed(home)),
-        CorpusStore(home / DATABASE_FILE) as store,
-        store.transaction(),
     ):
-        yield store
+        with CorpusStore(home / DATABASE_FILE) as store:
+            with store.transaction():
+                yield store
+            recorded = published_manifest(store, home)
+        if recorded is not None and recorded.generation:
+            _catch_up_manifest(home, recorded)
+
+
+def _catch_up_manifest(home: Path, recorded: Manifest) -> None:
+    """Rewrite manifest.json when a crash after a commit left it a generation behind."""
+    try:
+        current = read_manifest(home)
+    except CorruptIndexError:
+        current = None
+    if current != recorded:
+        write_manifest(home, recorded)
 
 
 def room_needed(home: Path) -> int:

@@ -47,7 +47,7 @@ def writer_lock(
             if not wait:
                 raise IngestBusy(
                     f"another ingest is running on {home} (pid {holder or 'unknown'}): "
-                    "run again when it has finished, or without --no-wait to wait for it"
+                    "try again when it has finished"
                 ) from None
             if on_wait:
                 on_wait(holder)

@@ -169,6 +169,17 @@ class CorpusStore(Database):
         rows = self._db.execute("SELECT path, content_hash FROM documents")
         return {r["path"]: r["content_hash"] for r in rows}
 
+    def file_names(self) -> set[str]:
+        """The file name of every stored document (a re-ingested file keeps its name)."""
+        rows = self._db.execute("SELECT path FROM documents")
+        return {Path(r[0]).name for r in rows}
+
+    def original_count(self) -> int:
+        """Documents that are not near-duplicates of another: what 'searched N documents' counts."""
+        return self._db.execute(
+            "SELECT count(*) FROM documents WHERE duplicate_of IS NULL"
+        ).fetchone()[0]
+
     def signatures(self) -> dict[str, list[int]]:
         rows = self._db.execute(
             "SELECT doc_id, signature FROM documents WHERE duplicate_of IS NULL"

@@ -18,10 +18,12 @@ from typing import Any
 
 from index.search import SearchFilters
 from index.types import Hit
+from ingest.errors import StoreError
 from ingest.types import Document
 from qa.chain import QAEngine
 from qa.types import Answer, Citation
 from ui import render
+from ui.follow import corpus_html
 
 log = logging.getLogger(__name__)
 
@@ -102,7 +104,8 @@ def ask(
         return render.notice("The 'from' date is after the 'to' date.", "error"), "", None
     with app.lock:
         answer = app.engine.answer(question, filters)
-    return render.answer_html(answer), render.sources_html(answer), answer
+        searched = corpus_html(app.engine.index)
+    return render.answer_html(answer) + searched, render.sources_html(answer), answer
 
 
 def _day(value: str | None) -> date | None:
@@ -136,6 +139,11 @@ def open_source(app: AppState, target: Citation | None) -> tuple[str, Path | Non
         return render.notice("That source is no longer on screen: ask again.", "warning"), None
     with app.lock:
         document = app.engine.index.store.document(target.doc_id)
+        reingested = document is None and target.file_name in app.engine.index.store.file_names()
+    if reingested:
+        return render.notice(
+            "That source was re-ingested since this answer: ask again.", "warning"
+        ), None
     if document is None:
         return render.notice("That document has been removed from the corpus.", "warning"), None
     html = render.document_html(document, target.char_start, target.char_end, target.quote)
@@ -274,7 +282,11 @@ def ingest_files(
     try:
         with app.lock:
             report, sync = ingest_and_index(
-                accepted, app.home, max_bytes=app.max_upload_bytes, progress=progress is not None
+                accepted,
+                app.home,
+                max_bytes=app.max_upload_bytes,
+                progress=progress is not None,
+                wait=False,
             )
             app.engine.refresh()
     except (*_library_errors(), OSError) as error:
@@ -288,12 +300,12 @@ def _library_errors() -> tuple[type[Exception], ...]:
     """The domain errors an ingest can raise; each becomes one sentence for the person."""
     from index.embedder import ModelUnavailable
     from index.errors import CorruptIndexError, IndexNotFound, ModelMismatch
-    from ingest.errors import IngestError
+    from ingest.errors import IngestError, StoreError
     from ingest.store import SchemaMismatch
 
     return (
         IngestError, IndexNotFound, ModelMismatch, CorruptIndexError, SchemaMismatch,
-        ModelUnavailable,
+        ModelUnavailable, StoreError,
     )  # fmt: skip
 
 
@@ -315,8 +327,11 @@ def rate(app: AppState, answer: Answer | None, verdict: str | None, note: str = 
         "verdict": verdict,
         "note": (note or "").strip(),
     }
-    with app.lock:
-        rating_id = app.engine.index.store.add_rating(rating)
+    try:
+        with app.lock:
+            rating_id = app.engine.index.store.add_rating(rating)
+    except StoreError as error:  # a read-only home, or an ingest holding the corpus
+        return render.notice(f"The rating was not saved: {error}.", "error")
     return render.notice(f"Rating {rating_id} saved: {verdict}.")
 
 
