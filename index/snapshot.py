@@ -220,17 +220,18 @@ def open_writer(
                 yield store
             recorded = published_manifest(store, home)
         if recorded is not None and recorded.generation:
-            _catch_up_manifest(home, recorded)
+            _tidy(home, recorded)
 
 
-def _catch_up_manifest(home: Path, recorded: Manifest) -> None:
-    """Rewrite manifest.json when a crash after a commit left it a generation behind."""
+def _tidy(home: Path, recorded: Manifest) -> None:
+    """After any run: what a crash after some earlier commit left undone, done now."""
     try:
         current = read_manifest(home)
     except CorruptIndexError:
         current = None
     if current != recorded:
         write_manifest(home, recorded)
+    prune(home, recorded.generation)
 
 
 def room_needed(home: Path) -> int:

@@ -86,8 +86,9 @@ class ParseSandbox:
             return self._died(path)
         reply = json.loads(line)
         self.peak_mb = max(self.peak_mb, reply.get("peak_kb", 0) / 1024)
-        if reply.get("restart"):
+        if reply.get("restart"):  # out of memory: the worker may be in no state to go on
             self._kill()
+            raise ResourceLimit(reply["reason"])
         if not reply["ok"]:
             raise IngestError(reply["reason"])
         return Parsed.from_dict(reply["parsed"])
