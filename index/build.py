@@ -13,7 +13,7 @@ import numpy as np
 from index.embedder import DEFAULT_MODEL, Embedder, text_hash
 from index.errors import ModelMismatch
 from index.manifest import Manifest
-from index.snapshot import current_vectors, open_writer, publish, published_manifest
+from index.snapshot import current_vectors, open_writer, previous_manifest, publish
 from index.vectors import VectorIndex
 from ingest.faults import fault_point
 from ingest.pipeline import IngestReport, ingest_paths
@@ -61,7 +61,7 @@ def sync_index(
     rows and the vectors are published together. Raises ModelMismatch when the existing index
     was built with another model (unless rebuild).
     """
-    manifest = published_manifest(store, home)
+    manifest = previous_manifest(store, home, rebuild)
     if manifest and manifest.model != embedder.model and not rebuild:
         raise ModelMismatch(
             f"the index in {home} was built with '{manifest.model}', not '{embedder.model}': "
@@ -176,7 +176,7 @@ def ingest_and_index(
     and vectors are published together when it returns, or not at all.
     """
     with open_writer(home, wait=wait, on_wait=on_wait) as store:
-        manifest = published_manifest(store, home)
+        manifest = previous_manifest(store, home, rebuild)
         embedder = Embedder(model or (manifest.model if manifest else DEFAULT_MODEL))
         files_bar = None
         if progress:

@@ -146,6 +146,17 @@ def published_manifest(store: CorpusStore, home: Path) -> Manifest | None:
     return read_manifest(home) if store.generation() == 0 else None
 
 
+def previous_manifest(store: CorpusStore, home: Path, rebuild: bool) -> Manifest | None:
+    """The published manifest as a writer sees it: an unreadable one does not stop a rebuild."""
+    try:
+        return published_manifest(store, home)
+    except CorruptIndexError as error:
+        if not rebuild:
+            raise
+        log.warning("%s; rebuilding", error)
+        return None
+
+
 def current_vectors(store: CorpusStore, home: Path) -> VectorIndex | None:
     """The writer's starting point: the current generation's vectors, or None to rebuild."""
     path = vectors_file(home, store.generation())

@@ -93,17 +93,19 @@ class Database:
         with storage_errors(self.path.parent):
             if snapshot:
                 self._db = connect_reader(self.path)
-                try:
-                    self._check_version()
-                    pin(self._db)
-                except BaseException:
-                    self._db.close()
-                    raise
             else:
                 if str(path) != ":memory:":
                     self.path.parent.mkdir(parents=True, exist_ok=True)
                 self._db = connect_writer(str(path))
-                self._migrate()
+            try:
+                if snapshot:
+                    self._check_version()
+                    pin(self._db)
+                else:
+                    self._migrate()
+            except BaseException:
+                self._db.close()  # nobody else will: the caller never gets this object
+                raise
 
     @classmethod
     def reader(cls, path: Path | str) -> Self:

@@ -84,6 +84,8 @@ def storage_error(error: BaseException, home: Path, needed_bytes: int = 0) -> Ex
         return NoSpaceLeft(no_space_sentence(home, needed_bytes))
     code = getattr(error, "errno", None)
     text = str(error)
+    if code in (errno.EEXIST, errno.ENOTDIR) and not home.is_dir():
+        return HomeNotWritable(f"PCCQA_HOME ({home}) is not a folder: point it at one")
     if (
         code in NOT_WRITABLE
         or "readonly database" in text
