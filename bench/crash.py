@@ -1,13 +1,14 @@
 """Kill an ingest at every named stage, then check what the next command sees; time hostile files.
 
-    python bench/crash.py [--documents 300] [--skip-hostile] [--skip-crash]
+    python bench/crash.py [--documents 300] [--skip-crash] [--skip-hostile] [--skip-overhead]
 
 For each stage in ingest.faults.STAGES: a home holding an old corpus, the folder changed
 (files removed, edited, added), `pccqa ingest` run with PCCQA_FAULT_AT=<stage> so it dies
 there as if killed; then the invariant (database rows and vectors of one generation, either the
 old corpus or the new one), `pccqa search` and `pccqa ask` (no traceback), and the ingest run
 again to completion. Then a 6 GB zip-bomb DOCX and an HTML file nested 100,000 deep are
-ingested, with the time to refusal and the reader's peak memory.
+read as an ingest reads them, with the time to refusal and the reader's peak memory. Last,
+what reading in the worker process costs on the bundled corpus.
 """
 
 from __future__ import annotations
@@ -115,8 +116,15 @@ def crash_table(documents: int) -> list[dict[str, object]]:
         root = Path(scratch)
         base_home, folder = root / "base-home", root / "corpus"
         write_corpus(folder, documents)
+        started = time.perf_counter()
         pccqa(base_home, "ingest", str(folder), "--json")
-        old = consistent_state(base_home).documents
+        base = consistent_state(base_home)
+        print(
+            f"{len(base.documents)} documents, {base.chunks:,} chunks "
+            f"(first ingest {time.perf_counter() - started:.0f} s); each run below removes, "
+            "edits and adds 5% of the files\n"
+        )
+        old = base.documents
         pristine = root / "pristine"
         shutil.copytree(folder, pristine)
         for stage in STAGES:
@@ -192,13 +200,11 @@ def hostile_table() -> list[dict[str, object]]:
     rows = []
     with tempfile.TemporaryDirectory(prefix="pccqa-hostile-") as scratch:
         folder = Path(scratch)
-        started = time.perf_counter()
         bomb = zip_bomb(folder / "bomb.docx", 6)
-        made = time.perf_counter() - started
         files = [
-            (bomb, f"6 GB zip bomb ({bomb.stat().st_size / 2**20:.1f} MB, made in {made:.0f} s)")
+            (bomb, f"DOCX inflating to 6 GB ({bomb.stat().st_size / 2**20:.1f} MB file)"),
+            (deep_html(folder / "deep.html", 100_000), "HTML nested 100,000 deep"),
         ]
-        files.append((deep_html(folder / "deep.html", 100_000), "HTML nested 100,000 deep"))
         for path, label in files:
             with ParseSandbox() as sandbox:
                 started = time.perf_counter()
@@ -219,6 +225,51 @@ def hostile_table() -> list[dict[str, object]]:
     return rows
 
 
+def overhead_table(repeats: int = 3) -> list[dict[str, object]]:
+    """Reading the 5 bundled responses (as text, then as DOCX) with and without the worker."""
+    from unittest import mock
+
+    import docx
+
+    import ingest.pipeline
+    from ingest.pipeline import ingest_paths
+    from ingest.store import CorpusStore
+
+    rows = []
+    with tempfile.TemporaryDirectory(prefix="pccqa-overhead-") as scratch:
+        as_docx = Path(scratch) / "docx"
+        as_docx.mkdir()
+        for path in sorted(CORPUS.glob("*.txt")):
+            document = docx.Document()
+            for block in path.read_text(encoding="utf-8").split("\n\n"):
+                document.add_paragraph(block.strip())
+            document.save(str(as_docx / f"{path.stem}.docx"))
+        for label, folder in (("5 responses as TXT", CORPUS), ("the same 5 as DOCX", as_docx)):
+            timings = {}
+            for mode in ("in-process", "worker"):
+                suffixes = ingest.pipeline.SANDBOXED_SUFFIXES if mode == "worker" else frozenset()
+                runs = []
+                for attempt in range(repeats):
+                    home = Path(scratch) / f"{label}-{mode}-{attempt}"
+                    with (
+                        mock.patch.object(ingest.pipeline, "SANDBOXED_SUFFIXES", suffixes),
+                        CorpusStore(home / "corpus.sqlite3") as store,
+                    ):
+                        started = time.perf_counter()
+                        ingest_paths([folder], store)
+                        runs.append(time.perf_counter() - started)
+                timings[mode] = sorted(runs)[len(runs) // 2]
+            rows.append(
+                {
+                    "files": label,
+                    "read in-process s": round(timings["in-process"], 2),
+                    "read in the worker s": round(timings["worker"], 2),
+                    "overhead s": round(timings["worker"] - timings["in-process"], 2),
+                }
+            )
+    return rows
+
+
 def print_table(rows: list[dict[str, object]]) -> None:
     if not rows:
         return
@@ -235,6 +286,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--documents", type=int, default=300)
     parser.add_argument("--skip-crash", action="store_true")
     parser.add_argument("--skip-hostile", action="store_true")
+    parser.add_argument("--skip-overhead", action="store_true")
     args = parser.parse_args(argv)
     if not args.skip_crash:
         print(f"Kill at every stage, {args.documents} documents:\n")
@@ -242,6 +294,9 @@ def main(argv: list[str] | None = None) -> None:
     if not args.skip_hostile:
         print("Hostile files:\n")
         print_table(hostile_table())
+    if not args.skip_overhead:
+        print("Parse worker overhead (parse and write, median of 3; embedding excluded):\n")
+        print_table(overhead_table())
 
 
 if __name__ == "__main__":

@@ -1,9 +1,10 @@
-"""The corpus database's tables, and their rows back into our types."""
+"""The corpus database's tables, the filters over them, and their rows back into our types."""
 
 from __future__ import annotations
 
 import json
 import sqlite3
+from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -116,3 +117,33 @@ def metadata_from_dict(data: dict[str, Any]) -> DocumentMetadata:
         form=data.get("form", "other"),
         recommendations=tuple(Recommendation(**r) for r in data.get("recommendations", [])),
     )
+
+
+def filter_clause(
+    forces: Sequence[str],
+    inspection: str | None,
+    date_from: date | None,
+    date_to: date | None,
+    section: str | None,
+    include_duplicates: bool,
+) -> tuple[str, list[Any]]:
+    """The WHERE clause (over chunks c joined to documents d) and its parameters for filters."""
+    clauses, args = ["1 = 1"], []
+    if not include_duplicates:
+        clauses.append("d.duplicate_of IS NULL")
+    if forces:
+        clauses.append(f"c.force IN ({','.join('?' * len(forces))})")
+        args.extend(forces)
+    if inspection:
+        clauses.append("lower(d.inspection) LIKE ?")
+        args.append(f"%{inspection.lower()}%")
+    if date_from:
+        clauses.append("json_extract(d.metadata, '$.response_date') >= ?")
+        args.append(date_from.isoformat())
+    if date_to:
+        clauses.append("json_extract(d.metadata, '$.response_date') <= ?")
+        args.append(date_to.isoformat())
+    if section:
+        clauses.append("lower(c.section) LIKE ?")
+        args.append(f"%{section.lower()}%")
+    return " AND ".join(clauses), args

@@ -19,7 +19,7 @@ from ingest.cache import CACHE_FILE, EmbeddingCache
 from ingest.database import Database, table_exists
 from ingest.errors import CorpusBusy, CorpusNotFound, HomeNotWritable, StoreError
 from ingest.home import not_writable_sentence
-from ingest.schema import SCHEMA, chunk_from_row, document_from_row
+from ingest.schema import SCHEMA, chunk_from_row, document_from_row, filter_clause
 from ingest.types import Chunk, Document
 
 # 2: the embedding cache moved to its own file; the generation is a meta row.
@@ -256,7 +256,7 @@ class CorpusStore(Database):
         include_duplicates: bool = False,
     ) -> list[int]:
         """Ids of chunks whose document matches every filter given."""
-        where, args = _filter_clause(
+        where, args = filter_clause(
             forces, inspection, date_from, date_to, section, include_duplicates
         )
         rows = self._db.execute(
@@ -377,35 +377,6 @@ _CHUNK_SELECT = (
     "SELECT c.chunk_id, c.doc_id, c.ordinal, c.text, c.char_start, c.char_end, c.section, c.page,"
     " c.force, d.path FROM chunks c JOIN documents d USING (doc_id)"
 )
-
-
-def _filter_clause(
-    forces: Sequence[str],
-    inspection: str | None,
-    date_from: date | None,
-    date_to: date | None,
-    section: str | None,
-    include_duplicates: bool,
-) -> tuple[str, list[Any]]:
-    clauses, args = ["1 = 1"], []
-    if not include_duplicates:
-        clauses.append("d.duplicate_of IS NULL")
-    if forces:
-        clauses.append(f"c.force IN ({','.join('?' * len(forces))})")
-        args.extend(forces)
-    if inspection:
-        clauses.append("lower(d.inspection) LIKE ?")
-        args.append(f"%{inspection.lower()}%")
-    if date_from:
-        clauses.append("json_extract(d.metadata, '$.response_date') >= ?")
-        args.append(date_from.isoformat())
-    if date_to:
-        clauses.append("json_extract(d.metadata, '$.response_date') <= ?")
-        args.append(date_to.isoformat())
-    if section:
-        clauses.append("lower(c.section) LIKE ?")
-        args.append(f"%{section.lower()}%")
-    return " AND ".join(clauses), args
 
 
 def _batches(items: list[Any], size: int) -> Iterator[list[Any]]:

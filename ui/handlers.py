@@ -300,7 +300,7 @@ def _library_errors() -> tuple[type[Exception], ...]:
     """The domain errors an ingest can raise; each becomes one sentence for the person."""
     from index.embedder import ModelUnavailable
     from index.errors import CorruptIndexError, IndexNotFound, ModelMismatch
-    from ingest.errors import IngestError, StoreError
+    from ingest.errors import IngestError
     from ingest.store import SchemaMismatch
 
     return (
