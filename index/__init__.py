@@ -3,9 +3,11 @@
 from index.build import SyncReport, ingest_and_index, sync_index
 from index.errors import CorruptIndexError, IndexNotFound, ModelMismatch
 from index.search import SearchFilters, SearchIndex
+from index.snapshot import CorpusInfo
 from index.types import Hit
 
 __all__ = [
+    "CorpusInfo",
     "CorruptIndexError",
     "Hit",
     "IndexNotFound",

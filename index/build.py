@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -11,9 +11,11 @@ from typing import Any
 import numpy as np
 
 from index.embedder import DEFAULT_MODEL, Embedder, text_hash
-from index.errors import CorruptIndexError, ModelMismatch
-from index.manifest import DATABASE_FILE, VECTORS_FILE, Manifest, read_manifest, write_manifest
+from index.errors import ModelMismatch
+from index.manifest import Manifest
+from index.snapshot import current_vectors, open_writer, previous_manifest, publish
 from index.vectors import VectorIndex
+from ingest.faults import fault_point
 from ingest.pipeline import IngestReport, ingest_paths
 from ingest.store import CorpusStore
 from ingest.types import Chunk
@@ -34,6 +36,7 @@ class SyncReport:
     vectors: int
     model: str
     index_kind: str
+    generation: int = 0
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -52,18 +55,21 @@ def sync_index(
     rebuild: bool = False,
     progress: bool = False,
 ) -> SyncReport:
-    """Add vectors for new chunks, drop those of removed chunks, save atomically.
+    """Add vectors for new chunks, drop those of removed chunks, publish them as a generation.
 
-    Raises ModelMismatch when the existing index was built with another model (unless rebuild).
+    Call it inside the transaction that wrote the chunks (as ingest_and_index does), so the
+    rows and the vectors are published together. Raises ModelMismatch when the existing index
+    was built with another model (unless rebuild).
     """
-    manifest = read_manifest(home)
+    manifest = previous_manifest(store, home, rebuild)
     if manifest and manifest.model != embedder.model and not rebuild:
         raise ModelMismatch(
             f"the index in {home} was built with '{manifest.model}', not '{embedder.model}': "
             f"run `pccqa ingest --rebuild --model {embedder.model}` to re-index"
         )
-    vectors = None if rebuild else _load_existing(home, manifest)
+    vectors = None if rebuild else _load_existing(store, home, manifest)
     wanted = store.chunk_ids()
+    fresh = vectors is None
     if vectors is None:
         vectors = VectorIndex.create(embedder.dim, expected_size=len(wanted))
     present = set(vectors.ids().tolist())
@@ -71,32 +77,35 @@ def sync_index(
     removed = vectors.remove(stale) if len(stale) else 0
     new_ids = [i for i in wanted if i not in present]
     embedded, cached = _add_chunks(store, vectors, embedder, new_ids, progress)
-    vectors.save(home / VECTORS_FILE)
-    write_manifest(
-        home,
-        Manifest(
-            model=embedder.model,
-            dim=vectors.dim,
-            normalised=True,
-            index_kind=vectors.kind,
-            vectors=len(vectors),
-        ),
-    )
+    generation = store.generation()
+    if fresh or removed or new_ids:
+        generation = publish(
+            store,
+            home,
+            vectors,
+            Manifest(
+                model=embedder.model,
+                dim=vectors.dim,
+                normalised=True,
+                index_kind=vectors.kind,
+                vectors=len(vectors),
+            ),
+        )
     return SyncReport(
-        len(new_ids), removed, embedded, cached, len(vectors), embedder.model, vectors.kind
+        len(new_ids),
+        removed,
+        embedded,
+        cached,
+        len(vectors),
+        embedder.model,
+        vectors.kind,
+        generation,
     )
 
 
-def _load_existing(home: Path, manifest: Manifest | None) -> VectorIndex | None:
+def _load_existing(store: CorpusStore, home: Path, manifest: Manifest | None) -> VectorIndex | None:
     """The saved index, or None to start afresh when it is missing or unreadable."""
-    path = home / VECTORS_FILE
-    if manifest is None or not path.exists():
-        return None
-    try:
-        return VectorIndex.load(path)
-    except CorruptIndexError as error:
-        log.warning("%s; rebuilding it from the embedding cache", error)
-        return None
+    return None if manifest is None else current_vectors(store, home)
 
 
 def _add_chunks(
@@ -113,6 +122,7 @@ def _add_chunks(
         texts = [embedding_text(c) for c in batch]
         matrix, n_new = embed_with_cache(store, embedder, texts)
         vectors.add(np.array([c.chunk_id for c in batch], dtype=np.int64), matrix)
+        fault_point("embed")
         embedded += n_new
         cached += len(batch) - n_new
         if bar:
@@ -157,11 +167,17 @@ def ingest_and_index(
     rebuild: bool = False,
     max_bytes: int | None = None,
     progress: bool = False,
+    wait: bool = True,
+    on_wait: Callable[[int | None], None] | None = None,
 ) -> tuple[IngestReport, SyncReport]:
-    """The main job's first half: bring the store and the vectors in line with the files."""
-    manifest = read_manifest(home)
-    embedder = Embedder(model or (manifest.model if manifest else DEFAULT_MODEL))
-    with CorpusStore(home / DATABASE_FILE) as store:
+    """The main job's first half: bring the store and the vectors in line with the files.
+
+    One writer at a time (a second waits, or raises IngestBusy when not `wait`); the new rows
+    and vectors are published together when it returns, or not at all.
+    """
+    with open_writer(home, wait=wait, on_wait=on_wait) as store:
+        manifest = previous_manifest(store, home, rebuild)
+        embedder = Embedder(model or (manifest.model if manifest else DEFAULT_MODEL))
         files_bar = None
         if progress:
             from tqdm import tqdm
@@ -179,4 +195,5 @@ def ingest_and_index(
             if files_bar is not None:
                 files_bar.close()
         sync = sync_index(store, home, embedder, rebuild=rebuild, progress=progress)
+        fault_point("commit")
     return report, sync

@@ -13,9 +13,9 @@ from typing import Any
 import numpy as np
 
 from index.embedder import Embedder
-from index.errors import IndexNotFound, ModelMismatch
+from index.errors import ModelMismatch
 from index.keyword import fts_terms
-from index.manifest import DATABASE_FILE, VECTORS_FILE, read_manifest
+from index.snapshot import CorpusInfo, open_snapshot
 from index.types import Hit
 from index.vectors import VectorIndex
 from ingest.store import CorpusStore
@@ -72,38 +72,63 @@ class SearchIndex:
     _term_counts: dict[str, int] | None = None
     _owners: dict[int, str | None] | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
+    generation: int = 0
+    published_at: str | None = None
+    _retired: list[CorpusStore] = field(default_factory=list)
 
     @classmethod
     def open(cls, home: Path, model: str | None = None) -> SearchIndex:
-        """Open an index folder; raises IndexNotFound, ModelMismatch or CorruptIndexError."""
-        manifest = read_manifest(home)
-        if manifest is None or not (home / VECTORS_FILE).exists():
-            raise IndexNotFound(f"no index in {home}: run `pccqa ingest` first")
-        if model and model != manifest.model:
+        """Open the last complete generation in home, pinned: an ingest never shows through.
+
+        Raises IndexNotFound, ModelMismatch or CorruptIndexError.
+        """
+        snapshot = open_snapshot(home)
+        if model and model != snapshot.manifest.model:
+            snapshot.store.close()
             raise ModelMismatch(
-                f"the index in {home} was built with '{manifest.model}', not '{model}': "
+                f"the index in {home} was built with '{snapshot.manifest.model}', not '{model}': "
                 f"run `pccqa ingest --rebuild --model {model}` to re-index"
             )
-        vectors = VectorIndex.load(home / VECTORS_FILE)
-        store = CorpusStore(home / DATABASE_FILE)
-        if vectors.dim != manifest.dim or len(vectors) != store.chunk_count():
-            store.close()
-            raise IndexNotFound(
-                f"the index in {home} is out of step with its corpus ({len(vectors)} vectors, "
-                f"{store.chunk_count()} chunks): run `pccqa ingest --rebuild`"
-            )
-        return cls(home, store, Embedder(manifest.model), vectors)
+        index = cls(home, snapshot.store, Embedder(snapshot.manifest.model), snapshot.vectors)
+        index.generation, index.published_at = snapshot.generation, snapshot.published_at
+        return index
 
     def close(self) -> None:
-        self.store.close()
+        for store in (*self._retired, self.store):
+            store.close()
+        self._retired.clear()
 
-    def refresh(self) -> None:
-        """Reload the vectors after an ingest in this process (the UI's upload)."""
-        self.vectors = VectorIndex.load(self.home / VECTORS_FILE)
+    def is_stale(self) -> bool:
+        """Whether an ingest has published a newer generation than the one being read."""
+        return self.store.latest_generation() > self.generation
+
+    def refresh(self) -> bool:
+        """Switch to the newest complete generation (after an ingest); False if already on it.
+
+        Call it between requests: a search running meanwhile keeps the store it started with.
+        """
+        if not self.is_stale():
+            return False
+        snapshot = open_snapshot(self.home)
+        for store in self._retired:  # retired a refresh ago: nobody still reads them
+            store.close()
+        self._retired = [self.store]
+        if snapshot.manifest.model != self.embedder.model:
+            self.embedder = Embedder(snapshot.manifest.model)
+            self._query_vectors = {}
+        self.store, self.vectors = snapshot.store, snapshot.vectors
+        self.generation, self.published_at = snapshot.generation, snapshot.published_at
         self._known_forces = []
         self._chunks = None
         self._term_counts = None
         self._owners = None
+        return True
+
+    @property
+    def corpus(self) -> CorpusInfo:
+        """What this index answers from: documents, forces, generation, as of when."""
+        documents = self.store.original_count()
+        return CorpusInfo(documents, tuple(self.forces), self.generation, self.published_at)
 
     @property
     def forces(self) -> list[str]:

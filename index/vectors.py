@@ -250,7 +250,7 @@ class VectorIndex:
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
         os.close(fd)
         try:
-            faiss.write_index(self._index, tmp)
+            _write_index(self._index, tmp)
             with open(tmp, "rb") as written:
                 os.fsync(written.fileno())
             os.replace(tmp, path)
@@ -309,6 +309,17 @@ class VectorIndex:
                 self._train(vectors)
             self._index.add_with_ids(vectors, ids)
         self._pending_ids, self._pending_vectors = [], []
+
+
+def _write_index(index: faiss.Index, path: str) -> None:
+    """faiss.write_index, its errors raised as OSError with an errno (a full disk, say)."""
+    try:
+        faiss.write_index(index, path)
+    except RuntimeError as error:
+        text = str(error)
+        code = errno.ENOSPC if "No space left" in text else errno.EIO
+        code = errno.EDQUOT if "quota" in text.lower() else code
+        raise OSError(code, f"{os.strerror(code)}: cannot write the vector index", path) from error
 
 
 def _new_flat(dim: int) -> faiss.Index:

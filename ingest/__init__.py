@@ -1,6 +1,6 @@
 """Files -> Document -> Chunk: readers, metadata, chunking and the SQLite corpus store."""
 
-from ingest.errors import IngestError
+from ingest.errors import IngestError, StoreError
 from ingest.pipeline import FileOutcome, IngestReport, ingest_paths
 from ingest.store import CorpusStore
 from ingest.types import Chunk, Document, DocumentMetadata, Recommendation
@@ -14,5 +14,6 @@ __all__ = [
     "IngestError",
     "IngestReport",
     "Recommendation",
+    "StoreError",
     "ingest_paths",
 ]

@@ -9,13 +9,13 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from ingest.chunking import chunk_document
-from ingest.duplicates import find_duplicate, minhash_signature
+from ingest.duplicates import find_duplicate
 from ingest.errors import IngestError
-from ingest.loaders import MAX_FILE_BYTES, SUPPORTED_SUFFIXES, load_file
-from ingest.metadata import extract_metadata
+from ingest.faults import fault_point
+from ingest.loaders import MAX_FILE_BYTES, SUPPORTED_SUFFIXES
+from ingest.parse import Parsed, parse_file
+from ingest.sandbox import SANDBOXED_SUFFIXES, ParseLimits, ParseSandbox, describe_failure
 from ingest.store import CorpusStore
-from ingest.types import Chunk, Document
 
 log = logging.getLogger(__name__)
 
@@ -71,13 +71,6 @@ class IngestReport:
         }
 
 
-@dataclass(frozen=True, slots=True)
-class _Parsed:
-    document: Document
-    chunks: list[Chunk]
-    signature: list[int]
-
-
 def collect_files(paths: Iterable[Path]) -> tuple[list[Path], list[FileOutcome], list[Path]]:
     """Files to ingest, outcomes for paths that cannot be, and the folders that were walked."""
     files: list[Path] = []
@@ -106,25 +99,32 @@ def ingest_paths(
     max_bytes: int = MAX_FILE_BYTES,
     rebuild: bool = False,
     on_file: Callable[[Path], None] | None = None,
+    limits: ParseLimits | None = None,
 ) -> IngestReport:
     """Bring the store in line with the files under `paths`; all-or-nothing.
 
     Unchanged files (same content hash) are skipped, changed ones replaced, and documents
     whose files are gone from a walked folder are removed. Files that failed before with the
-    same content are reported again without re-parsing.
+    same content are reported again without re-parsing. A file that cannot be read, for any
+    reason, is reported and never stops the others; PDF, DOCX and HTML are read in a worker
+    process under `limits`.
     """
     files, outcomes, roots = collect_files(paths)
     known = store.known_hashes()
     failed_before = store.failures()
-    parsed: list[_Parsed] = []
-    for path in files:
-        if on_file:
-            on_file(path)
-        key = str(path.resolve())
-        outcome, result = _parse_one(path, key, known, failed_before, max_bytes, rebuild)
-        outcomes.append(outcome)
-        if result:
-            parsed.append(result)
+    parsed: list[Parsed] = []
+    with ParseSandbox(limits) as sandbox:
+        for path in files:
+            if on_file:
+                on_file(path)
+            key = str(path.resolve())
+            outcome, result = _parse_one(
+                path, key, known, failed_before, max_bytes, rebuild, sandbox
+            )
+            outcomes.append(outcome)
+            if result:
+                parsed.append(result)
+            fault_point("parse")
     seen = {str(p.resolve()) for p in files}
     gone = [p for p in known if p not in seen and any(Path(p).is_relative_to(r) for r in roots)]
     with store.transaction():
@@ -142,7 +142,8 @@ def _parse_one(
     failed_before: dict[str, tuple[str | None, str]],
     max_bytes: int,
     rebuild: bool,
-) -> tuple[FileOutcome, _Parsed | None]:
+    sandbox: ParseSandbox,
+) -> tuple[FileOutcome, Parsed | None]:
     try:
         if path.suffix.lower() not in SUPPORTED_SUFFIXES:
             raise IngestError(
@@ -150,44 +151,34 @@ def _parse_one(
                 f"supported: {', '.join(sorted(SUPPORTED_SUFFIXES))}"
             )
         content_hash = _file_hash(path)
-    except (IngestError, OSError) as error:
+    except IngestError as error:
         return FileOutcome(key, "failed", _reason(error)), None
+    except Exception as error:  # unreadable, vanished, a symlink loop: this file's failure
+        return FileOutcome(key, "failed", describe_failure(path, error)), None
     if not rebuild and known.get(key) == content_hash:
         return FileOutcome(key, "unchanged"), None
     previous = failed_before.get(key)
     if not rebuild and previous and previous[0] == content_hash:
         return FileOutcome(key, "failed", previous[1]), None
     try:
-        result = parse_file(path, key, content_hash, max_bytes)
+        if path.suffix.lower() in SANDBOXED_SUFFIXES:
+            result = sandbox.parse(path, key, content_hash, max_bytes)
+        else:
+            result = parse_file(path, key, content_hash, max_bytes)
     except IngestError as error:
         return FileOutcome(key, "failed", _reason(error), content_hash=content_hash), None
+    except Exception as error:  # a reader's bug on one file must not stop the others
+        log.debug("reading %s failed", path, exc_info=True)
+        reason = describe_failure(path, error)
+        return FileOutcome(key, "failed", reason, content_hash=content_hash), None
     status = "updated" if key in known else "added"
     if rebuild and known.get(key) == content_hash:
         status = "unchanged"
     return FileOutcome(key, status, doc_id=result.document.doc_id), result
 
 
-def parse_file(path: Path, key: str, content_hash: str, max_bytes: int = MAX_FILE_BYTES) -> _Parsed:
-    """Load, describe and chunk one file; raises IngestError with a one-line reason."""
-    loaded = load_file(path, max_bytes=max_bytes)
-    metadata = extract_metadata(loaded.text, path.name)
-    document = Document(
-        doc_id=hashlib.sha256(f"{key}\0{content_hash}".encode()).hexdigest()[:16],
-        path=key,
-        file_type=path.suffix.lower().lstrip("."),
-        content_hash=content_hash,
-        text=loaded.text,
-        pages=loaded.pages,
-        metadata=metadata,
-    )
-    chunks = chunk_document(document, loaded.headings)
-    if not chunks:
-        raise IngestError(f"{path.name}: no text to index after cleaning")
-    return _Parsed(document, chunks, minhash_signature(loaded.text))
-
-
 def _write(
-    store: CorpusStore, parsed: list[_Parsed], outcomes: list[FileOutcome], gone: list[str]
+    store: CorpusStore, parsed: list[Parsed], outcomes: list[FileOutcome], gone: list[str]
 ) -> list[FileOutcome]:
     for path in gone:
         store.delete_document(path)

@@ -1,88 +1,30 @@
-"""The SQLite corpus store: documents, chunks, keyword index, embedding cache, ratings.
+"""The SQLite corpus store: documents, chunks, keyword index, generation, failures, ratings.
 
-Every SQL statement in the project lives here. One ingest run is one transaction, so a crash or
-Ctrl-C half-way leaves the database exactly as it was.
+Every SQL statement on the corpus lives here (the embedding cache's are in ingest/cache.py). One
+ingest is one transaction that also records the corpus's new generation, so a crash or Ctrl-C
+half-way leaves the database exactly as it was, and readers pinned to a snapshot never see a
+half-written corpus.
 """
 
 from __future__ import annotations
 
 import json
 import sqlite3
-import threading
 from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
-from ingest.types import Chunk, Document, DocumentMetadata, Page, Recommendation
+from ingest.cache import CACHE_FILE, EmbeddingCache
+from ingest.database import Database, table_exists
+from ingest.errors import CorpusBusy, CorpusNotFound, HomeNotWritable, StoreError
+from ingest.home import not_writable_sentence
+from ingest.schema import SCHEMA, chunk_from_row, document_from_row, filter_clause
+from ingest.types import Chunk, Document
 
-SCHEMA_VERSION = 1
-
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS documents (
-    doc_id TEXT PRIMARY KEY,
-    path TEXT NOT NULL UNIQUE,
-    file_type TEXT NOT NULL,
-    content_hash TEXT NOT NULL,
-    text TEXT NOT NULL,
-    pages TEXT NOT NULL,
-    metadata TEXT NOT NULL,
-    force TEXT,
-    inspection TEXT,
-    signature TEXT NOT NULL,
-    duplicate_of TEXT,
-    ingested_at TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS chunks (
-    chunk_id INTEGER PRIMARY KEY AUTOINCREMENT,
-    doc_id TEXT NOT NULL REFERENCES documents(doc_id) ON DELETE CASCADE,
-    ordinal INTEGER NOT NULL,
-    text TEXT NOT NULL,
-    char_start INTEGER NOT NULL,
-    char_end INTEGER NOT NULL,
-    section TEXT NOT NULL,
-    page INTEGER,
-    force TEXT
-);
-CREATE INDEX IF NOT EXISTS chunks_by_doc ON chunks(doc_id);
-CREATE INDEX IF NOT EXISTS chunks_by_force ON chunks(force);
-CREATE VIRTUAL TABLE IF NOT EXISTS chunks_fts USING fts5(
-    text, section, content='chunks', content_rowid='chunk_id',
-    tokenize='porter unicode61 remove_diacritics 2'
-);
-CREATE TRIGGER IF NOT EXISTS chunks_ai AFTER INSERT ON chunks BEGIN
-    INSERT INTO chunks_fts(rowid, text, section) VALUES (new.chunk_id, new.text, new.section);
-END;
-CREATE TRIGGER IF NOT EXISTS chunks_ad AFTER DELETE ON chunks BEGIN
-    INSERT INTO chunks_fts(chunks_fts, rowid, text, section)
-    VALUES ('delete', old.chunk_id, old.text, old.section);
-END;
-CREATE TABLE IF NOT EXISTS embeddings (
-    model TEXT NOT NULL,
-    text_hash TEXT NOT NULL,
-    vector BLOB NOT NULL,
-    PRIMARY KEY (model, text_hash)
-);
-CREATE TABLE IF NOT EXISTS failures (
-    path TEXT PRIMARY KEY,
-    content_hash TEXT,
-    reason TEXT NOT NULL,
-    failed_at TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS ratings (
-    rating_id INTEGER PRIMARY KEY AUTOINCREMENT,
-    rated_at TEXT NOT NULL,
-    question TEXT NOT NULL,
-    filters TEXT NOT NULL,
-    answer TEXT NOT NULL,
-    citations TEXT NOT NULL,
-    configuration TEXT NOT NULL,
-    verdict TEXT NOT NULL CHECK (verdict IN ('correct', 'partly correct', 'wrong')),
-    note TEXT NOT NULL DEFAULT ''
-);
-"""
+# 2: the embedding cache moved to its own file; the generation is a meta row.
+SCHEMA_VERSION = 2
+READABLE_VERSIONS = (1, 2)  # a reader reads a schema-1 corpus as it is (generation 0)
 
 
 class SchemaMismatch(Exception):
@@ -93,61 +35,93 @@ def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
-class CorpusStore:
-    """One SQLite database holding the corpus; open it, use it, close it."""
+class CorpusStore(Database):
+    """One SQLite database holding the corpus; open it, use it, close it.
 
-    def __init__(self, path: Path | str) -> None:
-        self.path = Path(path)
-        if str(path) != ":memory:":
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False)
-        self._db.row_factory = sqlite3.Row
-        self._write_lock = threading.RLock()
-        self._db.execute("PRAGMA foreign_keys = ON")
-        self._db.execute("PRAGMA journal_mode = WAL")
-        self._db.execute("PRAGMA busy_timeout = 10000")
-        self._migrate()
+    `CorpusStore(path)` is the writer's: read-write, schema migrated, one transaction per
+    ingest. `CorpusStore.reader(path)` is a reader's: read-only (on a read-only home too) and
+    pinned to the last committed generation until closed. Both write the embedding cache and
+    ratings, which belong to no generation, on connections of their own.
+    """
+
+    def __init__(self, path: Path | str, *, snapshot: bool = False) -> None:
+        memory = str(path) == ":memory:"
+        self.cache = EmbeddingCache(
+            ":memory:" if memory else Path(path).with_name(CACHE_FILE), best_effort=snapshot
+        )
+        try:
+            super().__init__(path, snapshot=snapshot)
+        except BaseException:
+            self.cache.close()
+            raise
+
+    def close(self) -> None:
+        super().close()
+        self.cache.close()
+
+    def _check_version(self) -> int:
+        if not table_exists(self._db, "meta"):
+            raise CorpusNotFound(f"no corpus in {self.path.parent}: run `pccqa ingest` first")
+        row = self._db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+        version = int(row["value"]) if row else SCHEMA_VERSION
+        if version not in (READABLE_VERSIONS if self.snapshot else (1, SCHEMA_VERSION)):
+            raise SchemaMismatch(
+                f"{self.path} has schema version {version}, this pcc-qa needs "
+                f"{SCHEMA_VERSION}: delete it and run `pccqa ingest` to rebuild"
+            )
+        return version
 
     def _migrate(self) -> None:
-        self._db.executescript(_SCHEMA)
+        version = self._check_version() if table_exists(self._db, "meta") else SCHEMA_VERSION
+        self._db.executescript(SCHEMA)
         # Chunk text counts twice the section title in bm25, for every query.
         self._db.execute(
             "INSERT INTO chunks_fts(chunks_fts, rank) VALUES ('rank', 'bm25(1.0, 0.5)')"
         )
-        row = self._db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
-        if row is None:
+        if version == 1 and table_exists(self._db, "embeddings"):
+            self.cache.import_from(self._db)
+        self._db.execute(
+            "INSERT OR REPLACE INTO meta(key, value) VALUES ('schema_version', ?)",
+            (str(SCHEMA_VERSION),),
+        )
+
+    # Generations -----------------------------------------------------------------------------
+
+    def generation(self) -> int:
+        """The generation this store reads: pinned for a reader, the current one for a writer."""
+        return _generation(self._db)
+
+    def latest_generation(self) -> int:
+        """The newest committed generation, whatever this reader is pinned to."""
+        with self._live_lock:
+            return _generation(self._live())
+
+    def published(self) -> tuple[dict[str, Any] | None, str | None]:
+        """The index manifest and publication time recorded with this store's generation."""
+        rows = dict(
             self._db.execute(
-                "INSERT INTO meta(key, value) VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),)
-            )
-        elif int(row["value"]) != SCHEMA_VERSION:
-            raise SchemaMismatch(
-                f"{self.path} has schema version {row['value']}, this pcc-qa needs "
-                f"{SCHEMA_VERSION}: delete it and run `pccqa ingest` to rebuild"
-            )
+                "SELECT key, value FROM meta WHERE key IN ('index', 'published_at')"
+            ).fetchall()
+        )
+        index = rows.get("index")
+        return (json.loads(index) if index else None), rows.get("published_at")
 
-    def close(self) -> None:
-        self._db.close()
+    def publish(self, generation: int, index: dict[str, Any]) -> None:
+        """Record a new generation and its index manifest, in the caller's transaction."""
+        self._db.executemany(
+            "INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)",
+            [
+                ("generation", str(generation)),
+                ("index", json.dumps(index, sort_keys=True)),
+                ("published_at", _now()),
+            ],
+        )
 
-    def __enter__(self) -> CorpusStore:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-    @contextmanager
-    def transaction(self) -> Iterator[None]:
-        """All-or-nothing writes: any exception (KeyboardInterrupt too) rolls everything back.
-
-        One writer at a time: the web UI shares this connection between threads.
-        """
-        with self._write_lock:
-            self._db.execute("BEGIN IMMEDIATE")
-            try:
-                yield
-            except BaseException:
-                self._db.execute("ROLLBACK")
-                raise
-            self._db.execute("COMMIT")
+    def chunk_checksum(self) -> tuple[int, int]:
+        """(count, sum) of chunk ids: a cheap test that vectors and rows are the same set."""
+        row = self._db.execute("SELECT count(*), coalesce(sum(chunk_id), 0) FROM chunks")
+        count, total = row.fetchone()
+        return int(count), int(total)
 
     # Documents -------------------------------------------------------------------------------
 
@@ -195,6 +169,17 @@ class CorpusStore:
         rows = self._db.execute("SELECT path, content_hash FROM documents")
         return {r["path"]: r["content_hash"] for r in rows}
 
+    def file_names(self) -> set[str]:
+        """The file name of every stored document (a re-ingested file keeps its name)."""
+        rows = self._db.execute("SELECT path FROM documents")
+        return {Path(r[0]).name for r in rows}
+
+    def original_count(self) -> int:
+        """Documents that are not near-duplicates of another: what 'searched N documents' counts."""
+        return self._db.execute(
+            "SELECT count(*) FROM documents WHERE duplicate_of IS NULL"
+        ).fetchone()[0]
+
     def signatures(self) -> dict[str, list[int]]:
         rows = self._db.execute(
             "SELECT doc_id, signature FROM documents WHERE duplicate_of IS NULL"
@@ -203,11 +188,11 @@ class CorpusStore:
 
     def documents(self) -> list[Document]:
         rows = self._db.execute("SELECT * FROM documents ORDER BY force, path")
-        return [_document_from_row(r) for r in rows]
+        return [document_from_row(r) for r in rows]
 
     def document(self, doc_id: str) -> Document | None:
         row = self._db.execute("SELECT * FROM documents WHERE doc_id = ?", (doc_id,)).fetchone()
-        return _document_from_row(row) if row else None
+        return document_from_row(row) if row else None
 
     def forces(self) -> list[str]:
         """Forces with at least one original (non-duplicate) document, sorted."""
@@ -235,13 +220,13 @@ class CorpusStore:
         """Chunks by id, in the order asked (all chunks when ids is None)."""
         if chunk_ids is None:
             rows = self._db.execute(f"{_CHUNK_SELECT} ORDER BY c.chunk_id").fetchall()
-            return [_chunk_from_row(r) for r in rows]
+            return [chunk_from_row(r) for r in rows]
         ids = list(chunk_ids)
         found: dict[int, Chunk] = {}
         for batch in _batches(ids, 500):
             marks = ",".join("?" * len(batch))
             rows = self._db.execute(f"{_CHUNK_SELECT} WHERE c.chunk_id IN ({marks})", batch)
-            found.update({r["chunk_id"]: _chunk_from_row(r) for r in rows})
+            found.update({r["chunk_id"]: chunk_from_row(r) for r in rows})
         return [found[i] for i in ids if i in found]
 
     def passages(self, chunk_ids: Iterable[int]) -> dict[int, str]:
@@ -263,7 +248,7 @@ class CorpusStore:
 
     def chunks_of(self, doc_id: str) -> list[Chunk]:
         rows = self._db.execute(f"{_CHUNK_SELECT} WHERE c.doc_id = ? ORDER BY c.ordinal", (doc_id,))
-        return [_chunk_from_row(r) for r in rows]
+        return [chunk_from_row(r) for r in rows]
 
     def filtered_chunk_ids(
         self,
@@ -275,7 +260,7 @@ class CorpusStore:
         include_duplicates: bool = False,
     ) -> list[int]:
         """Ids of chunks whose document matches every filter given."""
-        where, args = _filter_clause(
+        where, args = filter_clause(
             forces, inspection, date_from, date_to, section, include_duplicates
         )
         rows = self._db.execute(
@@ -326,22 +311,11 @@ class CorpusStore:
     # Embedding cache -------------------------------------------------------------------------
 
     def cached_vectors(self, model: str, text_hashes: Sequence[str]) -> dict[str, bytes]:
-        found: dict[str, bytes] = {}
-        for batch in _batches(list(text_hashes), 500):
-            marks = ",".join("?" * len(batch))
-            rows = self._db.execute(
-                "SELECT text_hash, vector FROM embeddings"
-                f" WHERE model = ? AND text_hash IN ({marks})",
-                [model, *batch],
-            )
-            found.update({r["text_hash"]: r["vector"] for r in rows})
-        return found
+        return self.cache.vectors(model, text_hashes)
 
     def cache_vectors(self, model: str, vectors: dict[str, bytes]) -> None:
-        self._db.executemany(
-            "INSERT OR REPLACE INTO embeddings(model, text_hash, vector) VALUES (?, ?, ?)",
-            [(model, h, v) for h, v in vectors.items()],
-        )
+        """Keep vectors in the cache file, committed at once, whatever transaction is open."""
+        self.cache.add(model, vectors)
 
     # Failures --------------------------------------------------------------------------------
 
@@ -362,27 +336,36 @@ class CorpusStore:
     # Ratings ---------------------------------------------------------------------------------
 
     def add_rating(self, rating: dict[str, Any]) -> int:
-        """Store an evaluator's verdict on an answer; returns the rating id."""
-        cursor = self._db.execute(
-            "INSERT INTO ratings(rated_at, question, filters, answer, citations, configuration,"
-            " verdict, note) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            (
-                _now(),
-                rating["question"],
-                json.dumps(rating.get("filters", {})),
-                rating["answer"],
-                json.dumps(rating.get("citations", [])),
-                json.dumps(rating.get("configuration", {})),
-                rating["verdict"],
-                rating.get("note", ""),
-            ),
+        """Store an evaluator's verdict on an answer; returns the rating id.
+
+        Raises HomeNotWritable on a read-only home and CorpusBusy while an ingest is writing.
+        """
+        values = (
+            _now(),
+            rating["question"],
+            json.dumps(rating.get("filters", {})),
+            rating["answer"],
+            json.dumps(rating.get("citations", [])),
+            json.dumps(rating.get("configuration", {})),
+            rating["verdict"],
+            rating.get("note", ""),
         )
+        with self._live_lock:
+            try:
+                cursor = self._live().execute(
+                    "INSERT INTO ratings(rated_at, question, filters, answer, citations,"
+                    " configuration, verdict, note) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    values,
+                )
+            except sqlite3.OperationalError as error:
+                raise _rating_error(self.path.parent, error) from error
         return int(cursor.lastrowid or 0)
 
     def ratings(self, sample: int | None = None) -> list[dict[str, Any]]:
         order = "RANDOM()" if sample else "rating_id"
         sql = f"SELECT * FROM ratings ORDER BY {order}" + (" LIMIT ?" if sample else "")
-        rows = self._db.execute(sql, (sample,) if sample else ())
+        with self._live_lock:
+            rows = self._live().execute(sql, (sample,) if sample else ()).fetchall()
         out = []
         for r in rows:
             item = dict(r)
@@ -392,89 +375,25 @@ class CorpusStore:
         return out
 
 
+def _generation(db: sqlite3.Connection) -> int:
+    row = db.execute("SELECT value FROM meta WHERE key = 'generation'").fetchone()
+    return int(row[0]) if row else 0
+
+
+def _rating_error(home: Path, error: sqlite3.OperationalError) -> StoreError:
+    if "locked" in str(error) or "busy" in str(error):
+        return CorpusBusy(
+            f"an ingest is updating the corpus in {home}: rate again when it has finished"
+        )
+    return HomeNotWritable(not_writable_sentence(home, error))
+
+
 _CHUNK_SELECT = (
     "SELECT c.chunk_id, c.doc_id, c.ordinal, c.text, c.char_start, c.char_end, c.section, c.page,"
     " c.force, d.path FROM chunks c JOIN documents d USING (doc_id)"
 )
 
 
-def _filter_clause(
-    forces: Sequence[str],
-    inspection: str | None,
-    date_from: date | None,
-    date_to: date | None,
-    section: str | None,
-    include_duplicates: bool,
-) -> tuple[str, list[Any]]:
-    clauses, args = ["1 = 1"], []
-    if not include_duplicates:
-        clauses.append("d.duplicate_of IS NULL")
-    if forces:
-        clauses.append(f"c.force IN ({','.join('?' * len(forces))})")
-        args.extend(forces)
-    if inspection:
-        clauses.append("lower(d.inspection) LIKE ?")
-        args.append(f"%{inspection.lower()}%")
-    if date_from:
-        clauses.append("json_extract(d.metadata, '$.response_date') >= ?")
-        args.append(date_from.isoformat())
-    if date_to:
-        clauses.append("json_extract(d.metadata, '$.response_date') <= ?")
-        args.append(date_to.isoformat())
-    if section:
-        clauses.append("lower(c.section) LIKE ?")
-        args.append(f"%{section.lower()}%")
-    return " AND ".join(clauses), args
-
-
 def _batches(items: list[Any], size: int) -> Iterator[list[Any]]:
     for i in range(0, len(items), size):
         yield items[i : i + size]
-
-
-def _chunk_from_row(row: sqlite3.Row) -> Chunk:
-    return Chunk(
-        doc_id=row["doc_id"],
-        ordinal=row["ordinal"],
-        text=row["text"],
-        char_start=row["char_start"],
-        char_end=row["char_end"],
-        section=row["section"],
-        page=row["page"],
-        force=row["force"],
-        file_name=Path(row["path"]).name,
-        chunk_id=row["chunk_id"],
-    )
-
-
-def _document_from_row(row: sqlite3.Row) -> Document:
-    return Document(
-        doc_id=row["doc_id"],
-        path=row["path"],
-        file_type=row["file_type"],
-        content_hash=row["content_hash"],
-        text=row["text"],
-        pages=tuple(Page(*p) for p in json.loads(row["pages"])),
-        metadata=metadata_from_dict(json.loads(row["metadata"])),
-        duplicate_of=row["duplicate_of"],
-    )
-
-
-def metadata_from_dict(data: dict[str, Any]) -> DocumentMetadata:
-    """Rebuild metadata from its `to_dict()` form."""
-
-    def day(value: str | None) -> date | None:
-        return date.fromisoformat(value) if value else None
-
-    return DocumentMetadata(
-        force=data.get("force"),
-        force_name=data.get("force_name"),
-        policing_body=data.get("policing_body"),
-        inspection=data.get("inspection"),
-        published=day(data.get("published")),
-        response_date=day(data.get("response_date")),
-        signatory=data.get("signatory"),
-        addressee=data.get("addressee"),
-        form=data.get("form", "other"),
-        recommendations=tuple(Recommendation(**r) for r in data.get("recommendations", [])),
-    )

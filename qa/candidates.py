@@ -49,6 +49,7 @@ class Unit:
     coverage_window: float
     rarest_present: bool
     distinctive: float  # share of the question's two rarest words (absent ones too) held
+    absent_meaning: float  # how closely the window says what the corpus's unknown words mean
     negated: bool
     quotes_recommendation: bool
 
@@ -81,11 +82,15 @@ def gather(
     base = filters or SearchFilters()
     vector = index.query_vector(question.focus)
     rarest = weights.rarest()
+    # A word no response uses ('Kestrel', 'scammers') can still be said in other words: each
+    # sentence is compared with the word's own meaning too.
+    words = [weights.terms[k] for k in sorted(weights.absent)]
+    unknown = np.vstack([index.query_vector(w) for w in words] or [np.zeros((0, len(vector)))])
     by_force = index.search_each_force(
         question.focus, forces, PASSAGES_PER_FORCE, base, query_vector=vector
     )
     return {
-        force: _force_candidates(index, force, hits, vector, weights, rarest, metadata)
+        force: _force_candidates(index, force, hits, vector, unknown, weights, rarest, metadata)
         for force, hits in by_force.items()
     }
 
@@ -95,6 +100,7 @@ def _force_candidates(
     force: str,
     hits: list[Hit],
     vector: np.ndarray,
+    unknown: np.ndarray,
     weights: TermWeights,
     rarest: str | None,
     metadata: dict[str, DocumentMetadata],
@@ -103,16 +109,19 @@ def _force_candidates(
     units: list[Unit] = []
     seen: set[tuple[str, int]] = set()
     distinctive = set(weights.distinctive())
-    chunk_coverage = 0.0
+    chunk_coverage = best_bm25 = 0.0
     for hit in hits:
         passage = passages.get(hit.chunk.chunk_id, hit.chunk.text)
         chunk_coverage = max(chunk_coverage, weights.coverage(weights.present(passage)))
+        best_bm25 = max(best_bm25, weights.bm25(passage))
         sentences = split_sentences(passage, offset=hit.chunk.char_start)
         if not sentences:
             continue
         keys = [s.key for s in sentences]
         held = [stems(k) for k in keys]
         matrix = index.sentence_vectors(keys)
+        # Per sentence, the mean over unknown words of its likeness to each (1: none unknown).
+        likeness = (matrix @ unknown.T).mean(axis=1) if len(unknown) else np.ones(len(keys))
         for i, sentence in enumerate(sentences):
             if (hit.chunk.doc_id, sentence.start) in seen:
                 continue  # overlapping chunks repeat sentences
@@ -135,6 +144,7 @@ def _force_candidates(
                     coverage_window=weights.coverage(present_window),
                     rarest_present=rarest is not None and rarest in present_window,
                     distinctive=len(distinctive & present_window) / max(len(distinctive), 1),
+                    absent_meaning=float(likeness[lo:hi].max()),
                     negated=bool(_NEGATION.search(keys[i])),
                     quotes_recommendation=_quotes_recommendation(
                         sentence, keys[i], metadata.get(hit.chunk.doc_id)
@@ -145,7 +155,7 @@ def _force_candidates(
         force=force,
         hits=tuple(hits),
         units=tuple(units),
-        bm25=max((h.keyword_score or 0.0) for h in hits),
+        bm25=best_bm25,
         dense_chunk=max((h.dense_score or 0.0) for h in hits),
         coverage_chunk=chunk_coverage,
     )

@@ -249,15 +249,21 @@ class QAEngine:
         verified = replace(answer, citations=good, related=related, nearest=nearest)
         if len(good) == len(answer.citations):
             return verified
-        dropped = len(answer.citations) - len(good)
+        # A citation whose document is gone was made from an older generation of the corpus.
+        reingested = sum(1 for c in answer.citations if c.doc_id not in by_id)
+        dropped = len(answer.citations) - len(good) - reingested
         cited = {c.force for c in good}
+        warnings = []
+        if dropped:
+            warnings.append(f"{dropped} citation(s) removed: quote not found in the cited source")
+        if reingested:
+            warnings.append(
+                f"{reingested} citation(s) removed: the source was re-ingested; ask again"
+            )
         return replace(
             verified,
             forces=tuple(f for f in answer.forces if f in cited),
-            warnings=(
-                *answer.warnings,
-                f"{dropped} citation(s) removed: quote not found in the cited source",
-            ),
+            warnings=(*answer.warnings, *warnings),
         )
 
     # Helpers ---------------------------------------------------------------------------------

@@ -32,6 +32,7 @@ FEATURES = (
     "coverage_chunk",
     "rarest_present",
     "distinctive",
+    "absent_meaning",
     "bm25_share",
     "dense_gap",
     "coverage_gap",
@@ -182,6 +183,7 @@ def _pooled(c: ForceCandidates) -> dict[str, float]:
         "coverage_chunk": c.coverage_chunk,
         "rarest_present": float(any(u.rarest_present for u in own)),
         "distinctive": max((u.distinctive for u in own), default=0.0),
+        "absent_meaning": max((u.absent_meaning for u in own), default=0.0),
         "negation_mismatch": float(best.negated) if best else 0.0,
         "recommendation": float(all(u.quotes_recommendation for u in c.units)),
     }

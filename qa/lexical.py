@@ -17,6 +17,7 @@ import Stemmer
 from index.keyword import GLOSSARY, query_terms
 
 _WORD = re.compile(r"\w+")
+BM25_K1 = 1.2
 _local = threading.local()
 
 
@@ -87,6 +88,19 @@ class TermWeights:
         """Share of the question's IDF weight that the present stems carry."""
         total = self.total
         return sum(self.weights[s] for s in present) / total if total else 0.0
+
+    def bm25(self, text: str) -> float:
+        """BM25 of a passage for the question's terms, with these (always positive) weights.
+
+        FTS5's own IDF sinks to nothing for a word in half of a small corpus's chunks, which
+        would make five responses rank unlike five hundred; this one does not.
+        """
+        counts: dict[str, int] = {}
+        for word in _WORD.findall(text):
+            key = stem(word)
+            if key in self.weights:
+                counts[key] = counts.get(key, 0) + 1
+        return sum(self.weights[k] * n * (BM25_K1 + 1) / (n + BM25_K1) for k, n in counts.items())
 
     def rarest(self) -> str | None:
         """The rarest question term the corpus holds at all."""

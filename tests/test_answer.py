@@ -73,7 +73,7 @@ def test_metadata_question_answered_from_extracted_dates(engine: QAEngine) -> No
     assert "2 May 2023" in answer.text
     assert answer.citations[0].quote == "2nd May 2023"
     unknown = engine.answer("When did Cleveland's PCC respond?")
-    assert unknown.forces == () and "does not state" in unknown.text
+    assert unknown.forces == () and "does not" in unknown.text
 
 
 def test_within_56_days(engine: QAEngine) -> None:

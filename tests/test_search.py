@@ -10,7 +10,7 @@ import pytest
 from index.build import ingest_and_index
 from index.errors import CorruptIndexError, IndexNotFound, ModelMismatch
 from index.keyword import fts_terms
-from index.manifest import VECTORS_FILE, read_manifest
+from index.manifest import read_manifest, vectors_file
 from index.search import SearchFilters, SearchIndex
 
 from .conftest import CORPUS
@@ -125,7 +125,7 @@ def test_corrupt_index_file_is_reported_and_rebuild_repairs(
 ) -> None:
     home = tmp_path / "home"
     shutil.copytree(corpus_home, home)
-    vectors = home / VECTORS_FILE
+    vectors = vectors_file(home, read_manifest(home).generation)
     vectors.write_bytes(vectors.read_bytes()[:100])
     with pytest.raises(CorruptIndexError, match="pccqa ingest --rebuild"):
         SearchIndex.open(home)

@@ -23,6 +23,7 @@ from ui.cli_common import (
     home_dir,
     make_filters,
     open_index,
+    say_waiting,
     watching,
 )
 
@@ -52,10 +53,20 @@ def cli(verbose: int) -> None:
     show_default=True,
     help="Files larger than this are refused.",
 )
+@click.option(
+    "--no-wait",
+    is_flag=True,
+    help="Fail (exit 1) if another ingest is running, instead of waiting.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @friendly_errors
 def ingest(
-    paths: tuple[Path, ...], rebuild: bool, model: str | None, max_file_mb: float, as_json: bool
+    paths: tuple[Path, ...],
+    rebuild: bool,
+    model: str | None,
+    max_file_mb: float,
+    no_wait: bool,
+    as_json: bool,
 ) -> None:
     """Add, update and remove documents, then bring the search index up to date."""
     from index.build import ingest_and_index
@@ -67,6 +78,8 @@ def ingest(
         rebuild=rebuild,
         max_bytes=int(max_file_mb * 1024 * 1024),
         progress=watching(as_json),
+        wait=not no_wait,
+        on_wait=say_waiting,
     )
     if as_json:
         emit_json({**report.to_dict(), "index": sync.to_dict()})
@@ -84,7 +97,7 @@ def docs(as_json: bool) -> None:
     from index.manifest import DATABASE_FILE
     from ingest.store import CorpusStore
 
-    with CorpusStore(home_dir() / DATABASE_FILE) as store:
+    with CorpusStore.reader(home_dir() / DATABASE_FILE) as store:
         documents = store.documents()
     if as_json:
         emit_json([d.to_dict() for d in documents])
@@ -154,8 +167,9 @@ def ask(
         chat_model = make_chat_model(llm)
     with open_index(progress=watching(as_json)) as index:
         result = QAEngine(index, llm=chat_model).answer(question, filters)
+        corpus = index.corpus
     if as_json:
-        emit_json(result.to_dict())
+        emit_json({**result.to_dict(), "corpus": corpus.to_dict()})
     else:
         click.echo(fmt.answer_text(result))
 

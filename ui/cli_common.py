@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import logging
 import os
+import sqlite3
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -30,7 +32,7 @@ def emit_json(data: Any) -> None:
 def _domain_errors() -> tuple[type[Exception], ...]:
     from index.embedder import ModelUnavailable
     from index.errors import CorruptIndexError, IndexNotFound, ModelMismatch
-    from ingest.errors import IngestError
+    from ingest.errors import IngestError, StoreError
     from ingest.store import SchemaMismatch
 
     return (
@@ -40,21 +42,36 @@ def _domain_errors() -> tuple[type[Exception], ...]:
         CorruptIndexError,
         SchemaMismatch,
         ModelUnavailable,
+        StoreError,
     )
 
 
 def friendly_errors(func: Callable[..., Any]) -> Callable[..., Any]:
-    """Library errors become one sentence on stderr and exit code 1, at the edge only."""
+    """Library errors become one sentence on stderr and exit code 1, at the edge only.
+
+    A disk or database error that reached here unnamed (a full disk while reading, a file
+    that went bad) is named the same way: a person never sees a traceback, unless -vv.
+    """
 
     @wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return func(*args, **kwargs)
         except _domain_errors() as error:
-            click.echo(f"Error: {error}", err=True)
-            sys.exit(EXIT_PARTIAL)
+            _fail(error)
+        except (OSError, sqlite3.Error) as error:
+            from ingest.home import storage_error
+
+            logging.getLogger(__name__).debug("unnamed storage error", exc_info=True)
+            _fail(storage_error(error, home_dir()))
 
     return wrapper
+
+
+def _fail(error: BaseException) -> None:
+    text = str(error).splitlines()[0] if str(error) else type(error).__name__
+    click.echo(f"Error: {text}", err=True)
+    sys.exit(EXIT_PARTIAL)
 
 
 def watching(as_json: bool) -> bool:
@@ -65,20 +82,29 @@ def watching(as_json: bool) -> bool:
 @contextmanager
 def open_index(build_if_missing: bool = True, progress: bool = False) -> Iterator[Any]:
     """The searchable index in PCCQA_HOME, built from corpus/ first if there is none."""
-    from index.manifest import read_manifest
+    from index.errors import IndexNotFound
     from index.search import SearchIndex
 
     home = home_dir()
-    if build_if_missing and read_manifest(home) is None and DEFAULT_CORPUS.is_dir():
+    try:
+        index = SearchIndex.open(home)
+    except IndexNotFound:
+        if not (build_if_missing and DEFAULT_CORPUS.is_dir()):
+            raise
         from index.build import ingest_and_index
 
         click.echo(f"No index in {home}: building it from {DEFAULT_CORPUS}/ ...", err=True)
-        ingest_and_index([DEFAULT_CORPUS], home, progress=progress)
-    index = SearchIndex.open(home)
+        ingest_and_index([DEFAULT_CORPUS], home, progress=progress, on_wait=say_waiting)
+        index = SearchIndex.open(home)
     try:
         yield index
     finally:
         index.close()
+
+
+def say_waiting(pid: int | None) -> None:
+    """What a second ingest says while the first one holds the home."""
+    click.echo(f"another ingest is running (pid {pid or 'unknown'}), waiting…", err=True)
 
 
 def _date(value: str | None) -> date | None:

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from index.search import SearchFilters
+from ingest.errors import StoreError
 from ingest.metadata import canonical_inspections
 from ingest.types import Document
 from qa.chain import QAEngine
@@ -114,8 +115,10 @@ def ask(
         return render.notice(problem, "warning"), "", None
     with app.lock:
         answer = app.engine.answer(question, filters)
+        searched = app.engine.index.corpus.sentence()
     link = render.permalink(question, filters.forces)
-    return render.answer_html(answer, link), render.sources_html(answer), answer
+    html = render.answer_html(answer, link, status=searched)
+    return html, render.sources_html(answer), answer
 
 
 def _day(value: str | None) -> date | None:
@@ -191,6 +194,11 @@ def open_source(app: AppState, target: Citation | None, back: str = "") -> tuple
         return render.notice("That source is no longer on screen: ask again.", "warning"), None
     with app.lock:
         document = app.engine.index.store.document(target.doc_id)
+        reingested = document is None and target.file_name in app.engine.index.store.file_names()
+    if reingested:
+        return render.notice(
+            "That source was re-ingested since this answer: ask again.", "warning"
+        ), None
     if document is None:
         return render.notice("That document has been removed from the corpus.", "warning"), None
     html = render_documents.document_html(
@@ -329,7 +337,9 @@ def ingest_files(
         progress(0.1, desc=f"Reading and indexing {render.plural(len(accepted), 'file')}")
     try:
         with app.lock:
-            report, sync = ingest_and_index(accepted, app.home, max_bytes=app.max_upload_bytes)
+            report, sync = ingest_and_index(
+                accepted, app.home, max_bytes=app.max_upload_bytes, wait=False
+            )
             app.engine.refresh()
     except (*_library_errors(), OSError) as error:
         log.warning("upload failed: %s", error)
@@ -349,7 +359,7 @@ def _library_errors() -> tuple[type[Exception], ...]:
 
     return (
         IngestError, IndexNotFound, ModelMismatch, CorruptIndexError, SchemaMismatch,
-        ModelUnavailable,
+        ModelUnavailable, StoreError,
     )  # fmt: skip
 
 

@@ -5,9 +5,11 @@ Plain functions over an AppState, like ui/handlers.py; the record itself is ui/r
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from typing import Any
 
+from ingest.home import not_writable_sentence
 from qa.types import Answer
 from ui import exports, render, render_review
 from ui.handlers import AppState
@@ -24,14 +26,23 @@ from ui.review import (
 
 SAMPLE_SIZE = 10
 
+log = logging.getLogger(__name__)
+
 
 def remember(app: AppState, answer: Answer | None) -> str | None:
-    """Keep an answer the UI showed, so evaluators can sample it; its id (None: nothing shown)."""
+    """Keep an answer the UI showed, so evaluators can sample it; its id.
+
+    None when nothing was shown, or the home cannot be written (a read-only home still answers).
+    """
     if answer is None:
         return None
     configuration = app.configuration()
-    with app.lock:
-        return app.review.record_answer(answer, configuration)
+    try:
+        with app.lock:
+            return app.review.record_answer(answer, configuration)
+    except OSError as error:
+        log.warning("answer not recorded for review: %s", error)
+        return None
 
 
 def rate(
@@ -53,7 +64,11 @@ def rate(
         if citations is None:
             earlier = app.review.review(answer_id, reviewer) or {}
             citations = earlier.get("citations", {})
-        app.review.save_review(answer_id, reviewer, verdict, note, citations)
+        try:
+            app.review.save_review(answer_id, reviewer, verdict, note, citations)
+        except OSError as error:
+            sentence = not_writable_sentence(app.home, error)
+            return render.notice(f"The review was not saved: {sentence}.", "error")
     claims = f", {render.plural(len(citations), 'source')} checked" if citations else ""
     return render.notice(f"Review saved: {verdict}{claims}. Saving again replaces it.")
 

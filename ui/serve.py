@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import errno
 import os
+import socket
 import threading
 from pathlib import Path
 
@@ -57,10 +59,12 @@ def serve(host: str, port: int, auth_file: Path | None, max_upload_mb: float) ->
             "machine can use the app and upload files.",
             err=True,
         )
+    check_port(host, port)
     # Set before Gradio is imported: no usage analytics and no version check leave the machine.
     os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
     from qa.candidates import warm_sentence_cache
     from qa.chain import QAEngine
+    from ui.follow import follow_corpus
     from ui.handlers import AppState
     from ui.web import create_app, launch_app
 
@@ -75,7 +79,31 @@ def serve(host: str, port: int, auth_file: Path | None, max_upload_mb: float) ->
         threading.Thread(
             target=warm_sentence_cache, args=(index,), name="warm-sentences", daemon=True
         ).start()
+        follow_corpus(state)
         launch_app(create_app(state), state, host=host, port=port, auth=credentials)
+
+
+def check_port(host: str, port: int) -> None:
+    """Fail in one sentence, before loading anything, when the address cannot be listened on."""
+    try:
+        family, _, _, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
+    except socket.gaierror as error:
+        message = f"cannot listen on '{host}': {error.strerror}"
+        raise click.BadParameter(message, param_hint="--host") from None
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        # As the server itself will: a socket lingering in TIME_WAIT does not make a port busy.
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(address)
+        except OSError as error:
+            if error.errno == errno.EADDRINUSE:
+                raise click.ClickException(
+                    f"port {port} on {host} is in use (another pccqa serve?): stop it, "
+                    "or pass --port with a free one"
+                ) from None
+            raise click.ClickException(
+                f"cannot listen on {host}:{port}: {error.strerror}"
+            ) from None
 
 
 @click.command("hash-password")
