@@ -20,6 +20,10 @@ from ingest.store import CorpusStore
 log = logging.getLogger(__name__)
 
 DEFAULT_CORPUS = Path("corpus")
+# Bump when what is read from a file changes (text, metadata, chunks): a later ingest then
+# re-reads every file instead of keeping what an older pcc-qa extracted. Vectors of unchanged
+# text still come from the embedding cache.
+READING_VERSION = 2
 
 
 @dataclass(frozen=True, slots=True)
@@ -208,7 +212,8 @@ def _write(
 
 
 def _file_hash(path: Path) -> str:
-    digest = hashlib.sha256()
+    """The file's bytes and the reading rules: new rules re-read every file once."""
+    digest = hashlib.sha256(f"pcc-qa reading rules {READING_VERSION}\0".encode())
     with path.open("rb") as handle:
         for block in iter(lambda: handle.read(1 << 20), b""):
             digest.update(block)

@@ -102,11 +102,16 @@ class QAEngine:
             | RunnableLambda(self._verify, name="verify")
         )
 
-    def refresh(self) -> None:
-        """Forget cached documents and corpus statistics after an ingest."""
+    def refresh(self) -> bool:
+        """Move to the newest complete corpus if an ingest published one; True if it moved.
+
+        Cached documents and corpus statistics are forgotten only when the corpus changed.
+        """
+        if not self.index.refresh():
+            return False
         self._documents = None
         self._vocabulary = None
-        self.index.refresh()
+        return True
 
     @property
     def documents(self) -> list[Document]:
@@ -447,4 +452,6 @@ def answer(question: str, filters: SearchFilters | None = None, home: Any = None
     key = str(where.resolve())
     if key not in _engines:
         _engines[key] = QAEngine(SearchIndex.open(where))
-    return _engines[key].answer(question, filters)
+    engine = _engines[key]
+    engine.refresh()  # an ingest since the last question: answer from the new corpus
+    return engine.answer(question, filters)
