@@ -26,7 +26,16 @@ from qa.answer_types import states_type
 from qa.candidates import Unit, gather
 from qa.composer import Gathered, compose
 from qa.facts import FIELD_TYPES, answer_fact
-from qa.judge import NOTHING, RELATED, STATES, AnswerPolicy, ForceVerdict, judge_forces, load_policy
+from qa.judge import (
+    NOTHING,
+    RELATED,
+    STATES,
+    AnswerPolicy,
+    ForceVerdict,
+    judge_forces,
+    load_policy,
+    names_its_forces,
+)
 from qa.lexical import TermWeights, forms, stem
 from qa.question import Question, read_question
 from qa.spelling import Vocabulary, correct
@@ -220,6 +229,7 @@ class QAEngine:
             self.policy,
             negative=plan.question.negative,
             singular=plan.question.singular,
+            named=names_its_forces(plan.question),
         )
 
     def _write(self, gathered: Gathered | Answer) -> Answer:

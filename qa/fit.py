@@ -19,7 +19,7 @@ from index.search import SearchFilters
 from qa.candidates import gather
 from qa.chain import QAEngine, absent_share
 from qa.evaluate import EvalQuestion
-from qa.judge import FEATURES, POLICY_FILE, AnswerPolicy, feature_rows
+from qa.judge import FEATURES, POLICY_FILE, AnswerPolicy, feature_rows, names_its_forces
 from qa.question import read_question
 from qa.variants import variant
 
@@ -42,12 +42,13 @@ class Rows:
     groups: np.ndarray  # one per question as asked (each form apart): decisions are per group
     questions: np.ndarray  # one per question, all its forms together: folds never split these
     singular: np.ndarray
+    named: np.ndarray  # the question names the forces it compares: no relative cut-off
     expected: dict[int, int]  # group -> number of expected forces
 
 
 def training_rows(named_sets: Sequence[tuple[QAEngine, Sequence[EvalQuestion]]]) -> Rows:
     """One row per (question, force in scope), over every engine's corpus and question set."""
-    features, labels, groups, origins, singular, expected = [], [], [], [], [], {}
+    features, labels, groups, origins, singular, named, expected = [], [], [], [], [], [], {}
     group = 0
     for set_number, (engine, questions) in enumerate(named_sets):
         for question in questions:
@@ -71,6 +72,7 @@ def training_rows(named_sets: Sequence[tuple[QAEngine, Sequence[EvalQuestion]]])
                     groups.append(group)
                     origins.append(f"{set_number}:{question.id}")
                     singular.append(read.singular)
+                    named.append(names_its_forces(read))
                 expected[group] = len(wanted)
                 group += 1
     _, question_ids = np.unique(np.asarray(origins), return_inverse=True)
@@ -80,6 +82,7 @@ def training_rows(named_sets: Sequence[tuple[QAEngine, Sequence[EvalQuestion]]])
         np.asarray(groups),
         question_ids,
         np.asarray(singular),
+        np.asarray(named),
         expected,
     )
 
@@ -129,11 +132,15 @@ def fit_policy(rows: Rows, path: Path = POLICY_FILE) -> tuple[AnswerPolicy, dict
 
 
 def decide(
-    probabilities: np.ndarray, singular: bool, states_min: float, relative: float
+    probabilities: np.ndarray,
+    singular: bool,
+    states_min: float,
+    relative: float,
+    named: bool = False,
 ) -> np.ndarray:
     """The judge's rule on one question's forces: above the floor and near the best."""
     best = probabilities.max(initial=0.0)
-    stated = (probabilities >= states_min) & (probabilities >= relative * best)
+    stated = (probabilities >= states_min) & (named | (probabilities >= relative * best))
     if singular:
         stated &= probabilities >= best
     return stated
@@ -147,7 +154,13 @@ def _best_cutoffs(rows: Rows, probabilities: np.ndarray) -> tuple[float, float, 
         for relative in RELATIVE_GRID:
             scores = []
             for group, index in by_group.items():
-                stated = decide(probabilities[index], rows.singular[index][0], states_min, relative)
+                stated = decide(
+                    probabilities[index],
+                    rows.singular[index][0],
+                    states_min,
+                    relative,
+                    rows.named[index][0],
+                )
                 scores.append(_question_score(rows.labels[index], stated, rows.expected[group]))
             score = float(np.mean(scores))
             if score > best[2] + 1e-9:
@@ -166,7 +179,13 @@ def _related_cutoff(
     """
     shown, labels = [], []
     for index in _by_group(rows).values():
-        stated = decide(probabilities[index], rows.singular[index][0], states_min, relative)
+        stated = decide(
+            probabilities[index],
+            rows.singular[index][0],
+            states_min,
+            relative,
+            rows.named[index][0],
+        )
         shown.append(probabilities[index][~stated])
         labels.append(rows.labels[index][~stated])
     pooled, truth = np.concatenate(shown), np.concatenate(labels)

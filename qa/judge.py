@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 
 from qa.candidates import ForceCandidates, Unit
+from qa.question import Question
 
 POLICY_FILE = Path(__file__).resolve().parent / "data" / "answer_policy.json"
 STATES, RELATED, NOTHING = "states it", "related, check", "nothing close"
@@ -137,11 +138,14 @@ def judge_forces(
     *,
     negative: bool = False,
     singular: bool = False,
+    named: bool = False,
 ) -> list[ForceVerdict]:
     """Verdicts for every force in scope, most probable first.
 
     Every force of the corpus is read (so each stands against the whole field), but only those
-    in scope get a verdict; a force with no candidate passage gets *nothing close*.
+    in scope get a verdict; a force with no candidate passage gets *nothing close*. Forces the
+    question names (`named`: "compare Kent and Essex on ...") are each judged on their own
+    evidence, not against the best of them.
     """
     rows = feature_rows(candidates, absent_share)
     if negative:
@@ -158,7 +162,7 @@ def judge_forces(
     verdicts = []
     for force in in_scope:
         p = probabilities.get(force, 0.0)
-        stated = p >= policy.states_min and p >= policy.relative * best
+        stated = p >= policy.states_min and (named or p >= policy.relative * best)
         if singular and stated and p < best:
             stated = False
         verdict = STATES if stated else RELATED if p >= policy.related_min else NOTHING
@@ -168,6 +172,11 @@ def judge_forces(
         )
         verdicts.append(ForceVerdict(force, verdict, p, units, reasons))
     return sorted(verdicts, key=lambda v: -v.probability)
+
+
+def names_its_forces(question: Question) -> bool:
+    """A question about the forces it names (one force, or a comparison of named forces)."""
+    return bool(question.forces) and question.kind in ("force", "compare")
 
 
 def _pooled(c: ForceCandidates) -> dict[str, float]:
