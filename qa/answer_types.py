@@ -31,11 +31,14 @@ PATTERNS = {
         rf"\b(?!(?:19|20)\d{{2}}\b)\d[\d,]*(?:\.\d+)?%?|\b(?:{_NUMBER_WORDS})\b", re.IGNORECASE
     ),
     "amount": re.compile(
-        r"[£$€]\s?\d|\b\d[\d,.]*\s?(?:k|m|bn|million|billion|thousand|pounds)\b", re.IGNORECASE
+        r"[£$€]\s?\d|\b\d[\d,.]*\s?(?:k|m|bn|million|billion|thousand|pounds)\b"
+        r"|\b\d[\d,.]*\s?(?:%|per ?cent\b)",
+        re.IGNORECASE,
     ),
     "date": re.compile(
         rf"\b(?:{_MONTHS})\b|\b(?:19|20)\d{{2}}\b|\b\d{{1,2}}[/.-]\d{{1,2}}[/.-]\d{{2,4}}\b"
-        r"|\b(?:spring|summer|autumn|winter|quarter|q[1-4]|financial year|end of the year)\b",
+        r"|\b(?:spring|summer|autumn|winter|quarter|q[1-4]|financial year|end of the year)\b"
+        rf"|\b(?:\d+|{_NUMBER_WORDS})\s+(?:days?|weeks?|months?|years?)\b",
         re.IGNORECASE,
     ),
     # A grade said as a grade: 'graded as good', 'a rating of outstanding', 'Inadequate'.

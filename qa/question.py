@@ -190,6 +190,8 @@ def read_question(text: str, searched: str | None = None) -> Question:
         kind = "compare"
     elif listing:
         kind = "which_forces"
+    elif len(named) > 1:
+        kind = "compare"  # "How do the Essex and Hampshire commissioners describe ...?"
     elif named:
         kind = "force"
     else:
