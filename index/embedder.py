@@ -7,6 +7,7 @@ import logging
 import os
 import threading
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -15,7 +16,10 @@ log = logging.getLogger(__name__)
 
 BUNDLED_MODEL = "sentence-transformers/all-MiniLM-L6-v2"
 DEFAULT_MODEL = os.environ.get("PCCQA_MODEL", BUNDLED_MODEL)
-BATCH_SIZE = 16  # fastest on 2 CPU cores: larger batches pad and thrash the cache
+# "auto": ONNX Runtime for a plain mean-pooling model (the bundled one), torch for any other.
+BACKENDS = ("auto", "onnx", "torch")
+DEFAULT_BACKEND = os.environ.get("PCCQA_BACKEND", "auto")
+BATCH_SIZE = 16  # torch on 2 CPU cores: larger batches pad and thrash the cache
 
 _loaded: dict[str, Any] = {}
 _load_lock = threading.Lock()
@@ -68,11 +72,47 @@ def text_hash(text: str) -> str:
 
 
 class Embedder:
-    """Batch-first encoder; `encode_query` is one line over `encode_queries`."""
+    """Batch-first encoder; `encode_query` is one line over `encode_queries`.
 
-    def __init__(self, model: str = DEFAULT_MODEL, batch_size: int = BATCH_SIZE) -> None:
+    The model loads on first use; `backend` picks ONNX Runtime or torch ("auto": ONNX where the
+    model allows it). Both give the same vectors to within float rounding.
+    """
+
+    def __init__(
+        self,
+        model: str = DEFAULT_MODEL,
+        batch_size: int | None = None,
+        backend: str = DEFAULT_BACKEND,
+    ) -> None:
+        if backend not in BACKENDS:
+            raise ValueError(f"backend must be one of {', '.join(BACKENDS)}; got {backend!r}")
         self.model = model
         self.batch_size = batch_size
+        self._backend = backend
+
+    @property
+    def backend(self) -> str:
+        """The backend in use: "onnx" or "torch"."""
+        if self._backend == "auto":
+            from index.onnx import exportable
+
+            self._backend = "onnx" if exportable(Path(model_location(self.model))) else "torch"
+        return self._backend
+
+    @property
+    def _onnx(self) -> Any:
+        key = f"onnx:{self.model}"
+        with _load_lock:
+            if key not in _loaded:
+                from index.onnx import OnnxEncoder, OnnxUnavailable
+
+                try:
+                    _loaded[key] = OnnxEncoder(Path(model_location(self.model)))
+                except OnnxUnavailable as error:
+                    raise ModelUnavailable(
+                        f"{error}; use PCCQA_BACKEND=torch (backends: {', '.join(BACKENDS)})"
+                    ) from error
+            return _loaded[key]
 
     @property
     def _st(self) -> Any:
@@ -80,22 +120,31 @@ class Embedder:
 
     @property
     def dim(self) -> int:
+        if self.backend == "onnx":
+            return int(self._onnx.dim)
         return int(self._st.get_embedding_dimension())
 
     @property
     def max_tokens(self) -> int:
+        if self.backend == "onnx":
+            return int(self._onnx.max_tokens)
         return int(self._st.max_seq_length)
 
     def count_tokens(self, text: str) -> int:
         """Word-pieces the model's own tokenizer makes of the text."""
+        if self.backend == "onnx":
+            return int(self._onnx.count_tokens(text))
         return len(self._st.tokenizer.tokenize(text))
 
     def encode_documents(self, texts: Sequence[str], progress: bool = False) -> np.ndarray:
+        """Normalised float32 vectors, shape (len(texts), dim), in input order."""
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
+        if self.backend == "onnx":
+            return self._onnx_encode(texts, progress)
         vectors = self._st.encode_document(
             list(texts),
-            batch_size=self.batch_size,
+            batch_size=self.batch_size or BATCH_SIZE,
             normalize_embeddings=True,
             convert_to_numpy=True,
             show_progress_bar=progress,
@@ -103,9 +152,12 @@ class Embedder:
         return np.ascontiguousarray(vectors, dtype=np.float32)
 
     def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
+        """Like `encode_documents`, with the model's query prompt where it has one."""
+        if self.backend == "onnx":
+            return self._onnx_encode(texts, False)
         vectors = self._st.encode_query(
             list(texts),
-            batch_size=self.batch_size,
+            batch_size=self.batch_size or BATCH_SIZE,
             normalize_embeddings=True,
             convert_to_numpy=True,
             show_progress_bar=False,
@@ -114,3 +166,9 @@ class Embedder:
 
     def encode_query(self, text: str) -> np.ndarray:
         return self.encode_queries([text])[0]
+
+    def _onnx_encode(self, texts: Sequence[str], progress: bool) -> np.ndarray:
+        encoder = self._onnx
+        if self.batch_size:
+            return encoder.encode(texts, batch_size=self.batch_size, progress=progress)
+        return encoder.encode(texts, progress=progress)
