@@ -16,9 +16,6 @@ import logging
 import os
 import sys
 import tempfile
-import threading
-from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -30,8 +27,7 @@ EXPORT_VERSION = 1  # bump when the exported graph changes, so caches are rebuil
 OPSET = 17
 PRECISIONS = ("fp32", "int8")
 # Measured by `python -m bench embed` on 2 cores: small length-sorted batches waste least on
-# padding and stay in cache; one ONNX thread per worker and one worker per core beats one
-# session with two threads, most of all when another process is using the other core.
+# padding and stay in cache.
 BATCH_SIZE = 8
 WEIGHT_FILES = ("model.safetensors", "pytorch_model.bin")
 
@@ -46,14 +42,6 @@ def cache_root() -> Path:
         return Path(os.environ["PCCQA_CACHE"])
     base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
     return Path(base) / "pcc-qa"
-
-
-def cores() -> int:
-    """CPU cores this process may use (its affinity, not the machine's count)."""
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except AttributeError:  # not on Linux
-        return max(1, os.cpu_count() or 1)
 
 
 def exportable(location: Path) -> bool:
@@ -107,22 +95,21 @@ def _model_key(location: Path) -> str:
     return hashlib.sha256(ident.encode()).hexdigest()[:16]
 
 
-def _export(location: Path, target: Path) -> None:
-    """Trace the model once with torch (its only use on this path), pooling and norm included."""
+def pooled_model(location: Path, attention: str = "eager") -> tuple[Any, list[str]]:
+    """The model as sentence-transformers runs it, as one torch module: transformer, mean, norm.
+
+    Returns the module (called with input ids, attention mask and, for BERT-like models, token
+    type ids, in that order) and those inputs' names.
+    """
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-    import warnings
-
     os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
     import torch
     from transformers import AutoModel
     from transformers.utils import logging as transformers_logging
 
     transformers_logging.disable_progress_bar()
-
-    log.info("exporting %s to ONNX once, into %s", location, target.parent)
-    # The eager attention graph is the one ONNX Runtime's fusions recognise.
-    model = AutoModel.from_pretrained(str(location), attn_implementation="eager").eval()
+    model = AutoModel.from_pretrained(str(location), attn_implementation=attention).eval()
     names = ["input_ids", "attention_mask"]
     if getattr(model.config, "type_vocab_size", 0):
         names.append("token_type_ids")
@@ -134,17 +121,30 @@ def _export(location: Path, target: Path) -> None:
 
         def forward(self, *inputs: torch.Tensor) -> torch.Tensor:
             hidden = self.model(**dict(zip(names, inputs, strict=True))).last_hidden_state
+            hidden = hidden.float()
             mask = inputs[1].unsqueeze(-1).to(hidden.dtype)
             mean = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
             return torch.nn.functional.normalize(mean, p=2, dim=1)
 
+    return Pooled().eval(), names
+
+
+def _export(location: Path, target: Path) -> None:
+    """Trace the model once with torch (its only use on this path), pooling and norm included."""
+    import warnings
+
+    import torch
+
+    log.info("exporting %s to ONNX once, into %s", location, target.parent)
+    # The eager attention graph is the one ONNX Runtime's fusions recognise.
+    module, names = pooled_model(location, "eager")
     example = tuple(torch.ones(2, 8, dtype=torch.long) for _ in names)
     axes = {name: {0: "batch", 1: "tokens"} for name in names}
     target.parent.mkdir(parents=True, exist_ok=True)
     with _temporary(target) as tmp, warnings.catch_warnings(), torch.no_grad():
         warnings.simplefilter("ignore")
         torch.onnx.export(
-            Pooled(),
+            module,
             example,
             str(tmp),
             input_names=names,
@@ -191,110 +191,30 @@ class _temporary:
             self.tmp.unlink(missing_ok=True)
 
 
-class OnnxEncoder:
-    """Normalised float32 embeddings from an exported model; thread-safe, batch-first."""
+class OnnxRunner:
+    """An exported model in one ONNX Runtime session; `run` may be called from many threads."""
 
-    def __init__(self, location: Path, precision: str = "fp32", workers: int | None = None) -> None:
+    def __init__(self, location: Path, precision: str = "fp32") -> None:
         import onnxruntime as ort
-        from tokenizers import Tokenizer
 
-        path = onnx_path(location, precision)
+        self.path = onnx_path(location, precision)
         options = ort.SessionOptions()
-        # One thread a call, many calls at once: concurrent `run`s share one session, and a
-        # worker never waits on a thread that another process has pushed off its core.
+        # One thread a call, many calls at once (one per core): concurrent runs share the
+        # session, and none waits on a thread that another process has pushed off its core.
         options.intra_op_num_threads = 1
         options.inter_op_num_threads = 1
         options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         options.log_severity_level = 3
-        self._session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
-        self._inputs = [i.name for i in self._session.get_inputs()]
-        self.max_tokens = _max_seq_length(location)
-        self._tokenizer = Tokenizer.from_file(str(location / "tokenizer.json"))
-        self._tokenizer.no_padding()
-        self._tokenizer.enable_truncation(self.max_tokens)
-        self._counter = Tokenizer.from_file(str(location / "tokenizer.json"))
-        self._counter.no_padding()
-        self._counter.no_truncation()
-        width = self._session.get_outputs()[0].shape[1]
-        self.dim = width if isinstance(width, int) else self._probe_dim()
-        self.workers = workers or cores()
-        self._pool: ThreadPoolExecutor | None = None
-        self._pool_lock = threading.Lock()
-        self.precision = precision
-        self.path = path
-
-    def _probe_dim(self) -> int:
-        return int(
-            self._run(np.ones((1, 2), dtype=np.int64), np.ones((1, 2), dtype=np.int64)).shape[1]
+        self._session = ort.InferenceSession(
+            str(self.path), options, providers=["CPUExecutionProvider"]
         )
+        self._inputs = [i.name for i in self._session.get_inputs()]
+        one = np.ones((1, 2), dtype=np.int64)
+        self.dim = int(self(one, one).shape[1])
 
-    def count_tokens(self, text: str) -> int:
-        """Word-pieces of the text, special tokens excluded (as sentence-transformers counts)."""
-        return len(self._counter.encode(text, add_special_tokens=False).ids)
-
-    def encode(
-        self, texts: Sequence[str], batch_size: int = BATCH_SIZE, progress: bool = False
-    ) -> np.ndarray:
-        """Embed texts in batches of similar length, spread over the cores; input order kept."""
-        out = np.zeros((len(texts), self.dim), dtype=np.float32)
-        if not texts:
-            return out
-        encodings = self._tokenizer.encode_batch(list(texts))
-        lengths = np.array([len(e.ids) for e in encodings])
-        order = np.argsort(lengths, kind="stable")
-        batches = [order[i : i + batch_size] for i in range(0, len(order), batch_size)]
-
-        def one(rows: np.ndarray) -> None:
-            width = int(lengths[rows].max())
-            ids = np.zeros((len(rows), width), dtype=np.int64)
-            mask = np.zeros((len(rows), width), dtype=np.int64)
-            for n, row in enumerate(rows):
-                size = lengths[row]
-                ids[n, :size] = encodings[row].ids
-                mask[n, :size] = 1
-            out[rows] = self._run(ids, mask)
-
-        bar = _progress_bar(len(texts), progress)
-        if len(batches) == 1 or self.workers == 1:
-            for rows in batches:
-                one(rows)
-                if bar:
-                    bar.update(len(rows))
-        else:
-            for rows, _ in zip(batches, self._executor().map(one, batches), strict=True):
-                if bar:
-                    bar.update(len(rows))
-        if bar:
-            bar.close()
-        return out
-
-    def _run(self, ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    def __call__(self, ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
         feed = {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)}
         return self._session.run(None, {name: feed[name] for name in self._inputs})[0]
-
-    def _executor(self) -> ThreadPoolExecutor:
-        with self._pool_lock:
-            if self._pool is None:
-                self._pool = ThreadPoolExecutor(self.workers, thread_name_prefix="embed")
-            return self._pool
-
-
-def _max_seq_length(location: Path) -> int:
-    """sentence-transformers' limit for the model, else the model's position count."""
-    try:
-        settings = json.loads((location / "sentence_bert_config.json").read_text("utf-8"))
-        return int(settings["max_seq_length"])
-    except (OSError, ValueError, KeyError):
-        config = json.loads((location / "config.json").read_text("utf-8"))
-        return int(config.get("max_position_embeddings", 512))
-
-
-def _progress_bar(total: int, enabled: bool) -> Any:
-    if not enabled or total == 0:
-        return None
-    from tqdm import tqdm
-
-    return tqdm(total=total, desc="embedding", unit="text")
 
 
 def main(argv: list[str] | None = None) -> int:
