@@ -161,12 +161,26 @@ class Embedder:
     def encode_query(self, text: str) -> np.ndarray:
         return self.encode_queries([text])[0]
 
+    def load(self, bulk: bool = False) -> None:
+        """Load the model now (with `bulk`, also what large jobs use), not on first use."""
+        if self.backend == "torch":
+            self._st  # noqa: B018 - the property loads it
+            return
+        self._onnx  # noqa: B018
+        if bulk and self._uses_bf16(bf16_tokens=True):
+            self._bf16  # noqa: B018
+
+    def _uses_bf16(self, bf16_tokens: bool) -> bool:
+        from index import bf16
+
+        return self.precision == "auto" and bf16_tokens and bf16.amx_bf16()
+
     def _fast_encode(self, texts: Sequence[str], progress: bool) -> np.ndarray:
         from index import bf16, onnx
 
         tokenized = self._batcher.tokenize(texts)
         runner, batch_size = self._onnx, onnx.BATCH_SIZE
-        if self.precision == "auto" and tokenized.tokens >= bf16.MIN_TOKENS and bf16.amx_bf16():
+        if self._uses_bf16(tokenized.tokens >= bf16.MIN_TOKENS):
             runner, batch_size = self._bf16, bf16.BATCH_SIZE
         return self._batcher.encode(
             tokenized, runner, runner.dim, self.batch_size or batch_size, progress
