@@ -92,6 +92,7 @@ def test_ask_shows_cambridgeshire_with_a_citation(page: Any, artifacts: Path) ->
     assert "Cambridgeshire" in answer.inner_text()
     assert answer.locator("a.pq-cite").first.inner_text() == "[1]"
     assert "tuServ" in page.locator("#pq-sources .pq-card mark").first.inner_text()
+    page.click("#pq-evidence")
     page.get_by_role("button", name="Download evidence table (CSV)").wait_for()
     page.screenshot(path=artifacts / "web-ask.png", full_page=True)
 

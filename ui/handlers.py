@@ -8,7 +8,6 @@ from __future__ import annotations
 import logging
 import shutil
 import tempfile
-import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -22,6 +21,7 @@ from ingest.types import Document
 from qa.chain import QAEngine
 from qa.types import Answer, Citation
 from ui import render
+from ui.locks import EngineLock
 
 log = logging.getLogger(__name__)
 
@@ -50,7 +50,7 @@ class AppState:
     max_upload_mb: float = DEFAULT_MAX_UPLOAD_MB
     login_required: bool = False
     export_dir: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="pccqa-web-")))
-    lock: threading.RLock = field(default_factory=threading.RLock)
+    lock: EngineLock = field(default_factory=EngineLock)
 
     @property
     def max_upload_bytes(self) -> int:
@@ -100,7 +100,7 @@ def ask(
         return render.notice(str(error), "error"), "", None
     if filters.date_from and filters.date_to and filters.date_from > filters.date_to:
         return render.notice("The 'from' date is after the 'to' date.", "error"), "", None
-    with app.lock:
+    with app.lock.shared():
         answer = app.engine.answer(question, filters)
     return render.answer_html(answer), render.sources_html(answer), answer
 

@@ -6,11 +6,13 @@ with no analytics, share links or other outbound calls, and a bounded queue.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from typing import Any
 
 import gradio as gr
 
+from index.batching import cores
 from ui import render
 from ui.handlers import (
     EXAMPLES,
@@ -37,7 +39,10 @@ from ui.handlers import (
 TITLE = "PCC response explorer"
 QUEUE_SIZE = 256  # far above 100 waiting requests, so a crowd is served in turn, never dropped
 DEFAULT_CONCURRENCY = 4
-ENGINE = "engine"  # answering, comparing and ingesting share one engine: one at a time
+ENGINE = "engine"  # comparing and ingesting change or read much of the engine: one at a time
+# Answers share the engine (ui/locks.py) and run side by side, one per core: a slow answer no
+# longer holds every other user, and more would only queue for the GIL (`python -m bench load`).
+ANSWER_CONCURRENCY = int(os.environ.get("PCCQA_ANSWER_CONCURRENCY", "0")) or cores()
 TRACK_PROGRESS = gr.Progress(track_tqdm=True)
 CACHE_SWEEP = (3600, 86400)  # hourly, drop Gradio's copies of downloads older than a day
 DOCUMENT_COLUMN_WIDTHS = ("9%", "19%", "8%", "8%", "5%", "6%", "8%", "10%", "12%", "15%")
@@ -159,6 +164,11 @@ def create_app(app: AppState) -> gr.Blocks:
                             label="Sources", elem_id="pq-sources", js_on_load=CLICK_JS
                         )
                         with gr.Row():
+                            # Written when asked for, not after every answer: spreadsheets cost
+                            # as much as the answer itself.
+                            evidence_button = gr.Button(
+                                "Evidence table", size="sm", elem_id="pq-evidence"
+                            )
                             evidence_csv = gr.DownloadButton(
                                 "Download evidence table (CSV)", visible=False, size="sm"
                             )
@@ -296,9 +306,18 @@ def create_app(app: AppState) -> gr.Blocks:
             [question, force_filter, inspection_filter, date_from, date_to],
             [answer_html, sources_html, answer_state, rate_status],
             api_name="ask",
-            **engine_event,
+            concurrency_id="answer",
+            concurrency_limit=ANSWER_CONCURRENCY,
         )
-        asked.then(on_evidence, answer_state, [evidence_csv, evidence_xlsx], api_name="evidence")
+        evidence_button.click(
+            on_evidence, answer_state, [evidence_csv, evidence_xlsx], api_name="evidence"
+        )
+        asked.then(  # a new answer hides the previous answer's tables
+            lambda: (_download(None), _download(None)),
+            None,
+            [evidence_csv, evidence_xlsx],
+            api_visibility="private",
+        )
         for clickable, output in ((sources_html, viewer), (viewer, viewer)):
             clickable.click(
                 on_source_click,
