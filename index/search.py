@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import threading
 from dataclasses import asdict, dataclass, field
 from datetime import date
 from pathlib import Path
@@ -26,6 +27,7 @@ QUERY_CACHE_SIZE = 256
 COMMON_TERM_SHARE = 0.01  # a keyword term in more than this share of chunks is left out...
 COMMON_TERM_MIN = 500  # ...once that share is over this many chunks (never in a small corpus)
 MODES = ("hybrid", "dense", "keyword")
+_CACHE_LOCK = threading.Lock()
 
 _ACROSS_FORCES = re.compile(
     r"\b(which|what|how many|how do|how did|do|did|across|all|each|every|other|peer)\b.{0,30}"
@@ -121,9 +123,10 @@ class SearchIndex:
         vector = self._query_vectors.get(query)
         if vector is None:
             vector = self.embedder.encode_query(query)
-            if len(self._query_vectors) >= QUERY_CACHE_SIZE:
-                self._query_vectors.pop(next(iter(self._query_vectors)))
-            self._query_vectors[query] = vector
+            with _CACHE_LOCK:  # the web UI answers in several threads at once
+                if len(self._query_vectors) >= QUERY_CACHE_SIZE:
+                    self._query_vectors.pop(next(iter(self._query_vectors)), None)
+                self._query_vectors[query] = vector
         return vector
 
     def search(
