@@ -86,7 +86,7 @@ def _latency(name: str, queries: list[str], run: Callable[[str], Any]) -> Latenc
 
 def run_corpus_bench(corpus: Path, questions: list[str]) -> CorpusBench:
     """Ingest the corpus both ways from cold, then time warm queries of each retriever."""
-    from bench.tutorial import TutorialPipeline
+    from qa.tutorial import TutorialPipeline
     from index.build import ingest_and_index
     from index.embedder import Embedder
     from index.search import SearchIndex

@@ -25,6 +25,7 @@ log = logging.getLogger(__name__)
 
 EXPORT_VERSION = 1  # bump when the exported graph changes, so caches are rebuilt
 OPSET = 17
+# int8 (dynamic quantisation) is for `python -m bench embed` only: it changes answers.
 PRECISIONS = ("fp32", "int8")
 # Measured by `python -m bench embed` on 2 cores: small length-sorted batches waste least on
 # padding and stay in cache.
@@ -194,14 +195,14 @@ class _temporary:
 class OnnxRunner:
     """An exported model in one ONNX Runtime session; `run` may be called from many threads."""
 
-    def __init__(self, location: Path, precision: str = "fp32") -> None:
+    def __init__(self, location: Path, precision: str = "fp32", threads: int = 1) -> None:
         import onnxruntime as ort
 
         self.path = onnx_path(location, precision)
         options = ort.SessionOptions()
         # One thread a call, many calls at once (one per core): concurrent runs share the
         # session, and none waits on a thread that another process has pushed off its core.
-        options.intra_op_num_threads = 1
+        options.intra_op_num_threads = threads
         options.inter_op_num_threads = 1
         options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         options.log_severity_level = 3
@@ -218,7 +219,7 @@ class OnnxRunner:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """`python -m index.onnx [MODEL]`: export (and quantise) once, e.g. at install."""
+    """`python -m index.onnx [MODEL]`: export once, e.g. at install (int8 only for benchmarks)."""
     from index.embedder import DEFAULT_MODEL, model_location
 
     logging.basicConfig(level=logging.INFO, format="%(message)s")
@@ -229,8 +230,7 @@ def main(argv: list[str] | None = None) -> int:
             f"{model}: not a plain mean-pooling model; it will run through torch", file=sys.stderr
         )
         return 0
-    for precision in PRECISIONS:
-        print(onnx_path(location, precision))
+    print(onnx_path(location))
     return 0
 
 

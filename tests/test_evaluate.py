@@ -184,7 +184,7 @@ def test_report_renders_as_json_and_a_side_by_side_table(report):
 
 
 def test_tutorial_baseline_ranks_the_tuserv_response_first():
-    from bench.tutorial import TutorialPipeline
+    from qa.tutorial import TutorialPipeline
 
     pipeline = TutorialPipeline()
     stats = pipeline.build(CORPUS)
