@@ -43,7 +43,7 @@ def run_one(what: str, args: argparse.Namespace) -> Any:
     if what == "cold":
         from bench import cold
 
-        return cold.run(rounds=max(args.rounds, 5))
+        return cold.run(rounds=max(args.rounds, 5), ref=args.ref)
     if what == "load":
         from bench import load
 
@@ -65,6 +65,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("what", nargs="*", choices=[*CHOICES, []], metavar="WHAT")
     parser.add_argument("--rounds", type=int, default=3, help="paired rounds (default 3)")
     parser.add_argument("--chunks", type=int, default=400_000, help="size for `scale`")
+    parser.add_argument("--ref", help="`cold` also runs this git revision's code (e.g. main)")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
     args = parser.parse_args(argv)
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
