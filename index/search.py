@@ -88,7 +88,7 @@ class SearchIndex:
                 f"the index in {home} was built with '{manifest.model}', not '{model}': "
                 f"run `pccqa ingest --rebuild --model {model}` to re-index"
             )
-        vectors = VectorIndex.load(home / VECTORS_FILE)
+        vectors = VectorIndex.load(home / VECTORS_FILE, mmap=True)
         store = CorpusStore(home / DATABASE_FILE)
         if vectors.dim != manifest.dim or len(vectors) != store.chunk_count():
             store.close()
@@ -103,7 +103,7 @@ class SearchIndex:
 
     def refresh(self) -> None:
         """Reload the vectors after an ingest in this process (the UI's upload)."""
-        self.vectors = VectorIndex.load(self.home / VECTORS_FILE)
+        self.vectors = VectorIndex.load(self.home / VECTORS_FILE, mmap=True)
         self._known_forces = []
         self._chunks = None
 
