@@ -100,7 +100,7 @@ def generate(out: Path, documents: int = DOCUMENTS, seed: int = SEED) -> list[Pa
     prose = ProseModel([text for _, text in templates], rng)
     template_forces = [detect_force(text, path.name) for path, text in templates]
     names = sorted({f.force for f in template_forces if f}, key=len, reverse=True)
-    other_force = re.compile("|".join(re.escape(n) for n in names))
+    other_force = re.compile("|".join(re.escape(n) for n in names), re.IGNORECASE)
     forces = all_forces()
     out.mkdir(parents=True, exist_ok=True)
     written = []
@@ -114,13 +114,20 @@ def generate(out: Path, documents: int = DOCUMENTS, seed: int = SEED) -> list[Pa
                 body.append(paragraph)
             else:
                 body.append(prose.paragraph(int(len(paragraph) * scale)))
-        document = other_force.sub(force.force, "\n\n".join(body))
+        document = other_force.sub(
+            lambda m, name=force.force: name.upper() if m.group().isupper() else name,
+            "\n\n".join(body),
+        )
         document = document.replace(INSPECTIONS[0], inspection)
-        slug = re.sub(r"[^a-z0-9]+", "-", force.force.lower()).strip("-")
-        target = out / f"{number:03d}-{slug}-{path.stem.split('-', 1)[1]}.txt"
+        kind = other_force.sub("", path.stem.replace("-", " ")).strip().replace(" ", "-")
+        target = out / f"{number:03d}-{_slug(force.force)}-{kind}.txt"
         target.write_text(document, encoding="utf-8")
         written.append(target)
     return written
+
+
+def _slug(name: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
 
 
 def main(argv: list[str] | None = None) -> int:
