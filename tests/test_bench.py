@@ -18,9 +18,7 @@ def test_synthetic_responses_are_realistic_and_all_different(tmp_path: Path) -> 
     forces = {detect_force(text, p.name).force for p, text in zip(files, texts, strict=True)}
     assert len(forces) == 12, "each response is re-addressed to its own force"
     # Quoted recommendations repeat, as in real responses; the responses' own prose does not.
-    prose = [
-        p for text in texts for p in text.split("\n\n") if len(p) > 300 and "should" not in p
-    ]
+    prose = [p for text in texts for p in text.split("\n\n") if len(p) > 300 and "should" not in p]
     assert len(set(prose)) == len(prose)
 
 
