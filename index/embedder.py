@@ -202,6 +202,11 @@ class Embedder:
             raise ModelUnavailable(
                 f"{error}; use PCCQA_BACKEND=torch (backends: {', '.join(BACKENDS)})"
             ) from error
+        except OSError as error:
+            raise ModelUnavailable(
+                f"cannot write the model's ONNX export ({error}): set PCCQA_CACHE to a writable "
+                "folder, or PCCQA_BACKEND=torch"
+            ) from error
 
     @property
     def _bf16(self) -> Any:
