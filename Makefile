@@ -14,6 +14,8 @@ $(VENV)/.installed: pyproject.toml
 	# The CPU wheel first: an unpinned torch would pull gigabytes of CUDA.
 	$(PIP) install -q torch==2.13.0
 	$(PIP) install -q -e '.[dev]'
+	# Export the bundled model to ONNX once (from its local weights; nothing is downloaded).
+	$(PY) -m index.onnx
 	touch $@
 
 install: $(VENV)/.installed

@@ -1,30 +1,40 @@
-"""Load test of the web UI: concurrent gradio_client users, each asking several questions.
+"""Load test of the web UI: concurrent users, each asking several questions in turn.
 
-    python bench/load.py [--clients 20] [--questions 5] [--url URL] [--json]
+    python bench/load.py [--clients 20] [--questions 5] [--url URL] [--gradio-client] [--json]
+    python -m bench load [--rounds 3]     # answers side by side against one at a time, paired
 
-Without --url it launches the app in-process on a free localhost port, over the index in
-$PCCQA_HOME (built from corpus/ first if missing), and closes it afterwards. Every answer must
-come back: the app's bounded queue serves a crowd in turn rather than dropping anyone. Exit
-code 1 when any answer is missing.
+Each user is one browser-like session (one Gradio session, one event stream) that asks, waits
+for the answer and asks again. The users are coroutines on one thread speaking Gradio's queue
+protocol (join, then the server-sent events): on a 2-core machine a load generator must not
+take the cores it is measuring. `--gradio-client` uses gradio_client instead (a thread and
+several polling loops per user; in-process it costs more CPU than the server does).
+
+Without --url the app is started in its own process (`pccqa serve`) over $PCCQA_HOME (built
+from corpus/ first if missing). Every answer must come back: exit code 1 when any is missing.
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
+import contextlib
 import json
 import os
 import socket
 import statistics
+import subprocess
 import sys
+import tempfile
 import time
+import uuid
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 from typing import Any
 
 CLIENTS = 20
 QUESTIONS_PER_CLIENT = 5
+ROUNDS = 3
 QUESTIONS = (
     "Which forces use tuServ for demographic capture?",
     "Which PCCs secured funding for a violence reduction unit?",
@@ -36,6 +46,8 @@ QUESTIONS = (
 )
 ANSWER_MARK = 'class="pq-answer'
 TIMEOUT_S = 600.0  # a request waiting its turn in a long queue is slow, not dropped
+START_TIMEOUT_S = 120.0
+REPO = Path(__file__).resolve().parent.parent
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,23 +94,87 @@ class LoadReport:
 
 
 def run_load(url: str, clients: int, per_client: int) -> LoadReport:
-    """Start `clients` threads at once, each its own gradio_client session asking in turn."""
+    """All users start at once; each asks its questions one after another."""
+    return asyncio.run(_run_async(url.rstrip("/") + "/", clients, per_client))
+
+
+async def _run_async(url: str, clients: int, per_client: int) -> LoadReport:
+    import httpx
+
+    limits = httpx.Limits(max_connections=4 * clients)
+    async with httpx.AsyncClient(timeout=TIMEOUT_S, limits=limits) as http:
+        config = (await http.get(f"{url}config")).json()
+        ask = next(d["id"] for d in config["dependencies"] if d.get("api_name") == "ask")
+
+        async def user(number: int) -> list[Request]:
+            session, done = uuid.uuid4().hex, []
+            for j in range(per_client):
+                question = QUESTIONS[(number + j) % len(QUESTIONS)]
+                started = time.perf_counter()
+                try:
+                    html = await _ask(http, url, ask, session, question)
+                    error = "" if ANSWER_MARK in html else "no answer in the reply"
+                except Exception as caught:  # any failure is a dropped answer, counted and shown
+                    error = f"{type(caught).__name__}: {caught}"
+                seconds = time.perf_counter() - started
+                done.append(Request(number, question, seconds, not error, error))
+            return done
+
+        started = time.perf_counter()
+        results = await asyncio.gather(*(user(n) for n in range(clients)))
+    report = LoadReport(clients, per_client, url, time.perf_counter() - started)
+    report.requests = [r for batch in results for r in batch]
+    return report
+
+
+async def _ask(http: Any, url: str, fn_index: int, session: str, question: str) -> str:
+    """Gradio's queue protocol: join the queue, then read events until this one completes."""
+    joined = await http.post(
+        f"{url}gradio_api/queue/join",
+        json={
+            "data": [question, [], "", "", "", []],
+            "event_data": None,
+            "fn_index": fn_index,
+            "trigger_id": None,
+            "session_hash": session,
+        },
+    )
+    joined.raise_for_status()
+    event_id = joined.json()["event_id"]
+    params = {"session_hash": session}
+    async with http.stream("GET", f"{url}gradio_api/queue/data", params=params) as stream:
+        buffer = ""
+        async for text in stream.aiter_text():
+            buffer += text
+            while "\n\n" in buffer:
+                line, buffer = buffer.split("\n\n", 1)
+                if not line.startswith("data:"):
+                    continue
+                message = json.loads(line[5:])
+                if message.get("event_id") != event_id:
+                    continue
+                if message.get("msg") == "process_completed":
+                    if not message.get("success"):
+                        raise RuntimeError(str(message.get("output")))
+                    return str(message["output"]["data"][0])
+    raise ConnectionError("the event stream closed before the answer")
+
+
+def run_gradio_client(url: str, clients: int, per_client: int) -> LoadReport:
+    """The same load through gradio_client: one thread per user."""
+    from concurrent.futures import ThreadPoolExecutor
+
     from gradio_client import Client
 
     def one_client(number: int) -> list[Request]:
         done = []
-        try:
-            client = Client(
-                url, verbose=False, analytics_enabled=False, httpx_kwargs={"timeout": TIMEOUT_S}
-            )
-        except Exception as caught:  # a client that cannot connect loses all its answers
-            client, failure = None, f"connecting: {type(caught).__name__}: {caught}"
+        client = Client(
+            url, verbose=False, analytics_enabled=False, httpx_kwargs={"timeout": TIMEOUT_S}
+        )
         for j in range(per_client):
             question = QUESTIONS[(number + j) % len(QUESTIONS)]
             started = time.perf_counter()
             try:
-                if client is None:
-                    raise ConnectionError(failure)
                 answer_html, *_ = client.predict(question, [], "", "", "", [], api_name="/ask")
                 error = "" if ANSWER_MARK in answer_html else "no answer in the reply"
             except Exception as caught:  # any failure is a dropped answer, counted and shown
@@ -114,25 +190,108 @@ def run_load(url: str, clients: int, per_client: int) -> LoadReport:
     return report
 
 
-@contextmanager
-def local_app() -> Iterator[str]:
-    """The app on a free 127.0.0.1 port over $PCCQA_HOME, closed on exit."""
-    from qa.chain import QAEngine
-    from ui.cli_common import home_dir, open_index
-    from ui.handlers import AppState
-    from ui.web import create_app, launch_app
+@contextlib.contextmanager
+def served(home: Path, env: dict[str, str] | None = None) -> Iterator[str]:
+    """`pccqa serve` in its own process on a free localhost port; stopped on exit."""
+    import httpx
 
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-    with open_index() as index:
-        state = AppState(QAEngine(index), home_dir())
-        demo = create_app(state)
-        url = launch_app(demo, state, port=port, prevent_thread_lock=True, quiet=True)
-        try:
-            yield url
-        finally:
-            demo.close(verbose=False)
+    environment = {**os.environ, **(env or {}), "PCCQA_HOME": str(home)}
+    environment["GRADIO_ANALYTICS_ENABLED"] = "False"
+    command = [sys.executable, "-c", "from ui.cli import main; main()", "serve", "--port"]
+    with open(os.devnull, "wb") as quiet:
+        server = subprocess.Popen(
+            [*command, str(port)], cwd=REPO, env=environment, stdout=quiet, stderr=quiet
+        )
+    url = f"http://127.0.0.1:{port}/"
+    try:
+        deadline = time.monotonic() + START_TIMEOUT_S
+        while True:
+            with contextlib.suppress(httpx.HTTPError):
+                if httpx.get(f"{url}config", timeout=2).status_code == 200:
+                    break
+            if server.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"`pccqa serve` did not start (exit {server.poll()})")
+            time.sleep(0.5)
+        yield url
+    finally:
+        server.terminate()
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            server.wait(timeout=10)
+        if server.poll() is None:
+            server.kill()
+
+
+@dataclass(frozen=True, slots=True)
+class LoadBench:
+    """Paired load runs: the app answering one at a time, and as configured."""
+
+    rounds: tuple[dict[str, dict[str, Any]], ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"rounds": list(self.rounds), "medians": self._medians()}
+
+    def _medians(self) -> dict[str, dict[str, float]]:
+        names = list(self.rounds[0])
+        keys = ("p50_s", "p95_s", "max_s", "answers_per_s", "answered")
+        return {
+            name: {k: statistics.median(r[name][k] for r in self.rounds) for k in keys}
+            for name in names
+        }
+
+    def table(self) -> str:
+        from bench.paired import table
+
+        medians = self._medians()
+        rows = [
+            (
+                name,
+                f"{m['answered']:.0f}/100",
+                m["p50_s"],
+                m["p95_s"],
+                m["max_s"],
+                m["answers_per_s"],
+            )
+            for name, m in medians.items()
+        ]
+        return (
+            f"Web UI, {CLIENTS} users x {QUESTIONS_PER_CLIENT} questions, `pccqa serve` in its own "
+            f"process, medians of {len(self.rounds)} paired rounds:\n"
+            + table(("app", "answers", "p50 s", "p95 s", "max s", "answers/s"), rows)
+        )
+
+
+def run_paired(rounds: int = ROUNDS) -> LoadBench:
+    """One app answering one at a time (as before), one as configured; each round hits both."""
+    from bench.paired import paired
+    from index.build import ingest_and_index
+
+    with tempfile.TemporaryDirectory() as scratch:
+        home = Path(scratch) / "home"
+        ingest_and_index([REPO / "corpus"], home)
+        apps = {
+            "one answer at a time (before)": {"PCCQA_ANSWER_CONCURRENCY": "1"},
+            "answers side by side, one per core": {},
+        }
+        summaries: list[dict[str, dict[str, Any]]] = [{} for _ in range(rounds)]
+        with served(home, apps["one answer at a time (before)"]) as before, served(home) as ours:
+            urls = dict(zip(apps, (before, ours), strict=True))
+            for url in urls.values():  # warm: model, caches, first-shape costs
+                run_load(url, 2, len(QUESTIONS))
+            counters = dict.fromkeys(apps, 0)
+
+            def variant(name: str) -> Any:
+                def go() -> None:
+                    summary = run_load(urls[name], CLIENTS, QUESTIONS_PER_CLIENT).summary()
+                    summaries[counters[name]][name] = summary
+                    counters[name] += 1
+
+                return go
+
+            paired({name: variant(name) for name in apps}, rounds, warm=False)
+    return LoadBench(tuple(summaries))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -142,18 +301,22 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--questions", type=int, default=QUESTIONS_PER_CLIENT, help="questions per user"
     )
-    parser.add_argument("--url", help="a running app to test (default: launch one here)")
+    parser.add_argument("--url", help="a running app to test (default: start one here)")
+    parser.add_argument("--gradio-client", action="store_true", help="users via gradio_client")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
     args = parser.parse_args(argv)
-    # No telemetry from the app or the clients; the model loads from disk.
     os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
     os.environ["HF_HUB_DISABLE_TELEMETRY"] = "1"
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    load = run_gradio_client if args.gradio_client else run_load
     if args.url:
-        report = run_load(args.url, args.clients, args.questions)
+        report = load(args.url, args.clients, args.questions)
     else:
-        with local_app() as url:
-            report = run_load(url, args.clients, args.questions)
+        from ui.cli_common import home_dir, open_index
+
+        with open_index():  # builds the index from corpus/ if there is none
+            pass
+        with served(home_dir().resolve()) as url:
+            report = load(url, args.clients, args.questions)
     figures = report.summary()
     if args.json:
         print(json.dumps({**figures, "requests": [asdict(r) for r in report.requests]}, indent=2))

@@ -1,6 +1,7 @@
-"""The stock LangChain tutorial RAG pipeline, kept only as the baseline the benchmark beats.
+"""The stock LangChain tutorial RAG pipeline: the baseline `pccqa eval` and the benchmarks beat.
 
-This is the one module allowed to import langchain_community; nothing in the product uses it.
+This is the one module allowed to import langchain_community (the `baseline` extra); no answer
+uses it. It lives in qa/ beside the evaluation that scores it, so the CLI never imports bench/.
 """
 
 from __future__ import annotations

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -17,17 +17,24 @@ from index.snapshot import current_vectors, open_writer, previous_manifest, publ
 from index.vectors import VectorIndex
 from ingest.faults import fault_point
 from ingest.pipeline import IngestReport, ingest_paths
+from ingest.sentences import split_sentences
 from ingest.store import CorpusStore
 from ingest.types import Chunk
 
 log = logging.getLogger(__name__)
 
-EMBED_BATCH = 256
+# Chunks per embedding pass: their texts and sentences are sorted by length together, so a
+# larger pass pads less; this one bounds memory and still gives the progress bar steps.
+EMBED_BLOCK = 1024
 
 
 @dataclass(frozen=True, slots=True)
 class SyncReport:
-    """What a sync did: vectors added and removed, and how many texts needed the model."""
+    """What a sync did: vectors added and removed, and how many texts needed the model.
+
+    `embedded` and `cached` count texts of both kinds answers read: chunks and the sentences of
+    the added chunks (`sentences` of them), so a synced index answers without embedding more.
+    """
 
     added: int
     removed: int
@@ -37,6 +44,7 @@ class SyncReport:
     model: str
     index_kind: str
     generation: int = 0
+    sentences: int = 0
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -76,7 +84,7 @@ def sync_index(
     stale = np.array(sorted(present - set(wanted)), dtype=np.int64)
     removed = vectors.remove(stale) if len(stale) else 0
     new_ids = [i for i in wanted if i not in present]
-    embedded, cached = _add_chunks(store, vectors, embedder, new_ids, progress)
+    embedded, cached, sentences = _add_chunks(store, vectors, embedder, new_ids, progress)
     generation = store.generation()
     if fresh or removed or new_ids:
         generation = publish(
@@ -100,6 +108,7 @@ def sync_index(
         embedder.model,
         vectors.kind,
         generation,
+        sentences,
     )
 
 
@@ -114,36 +123,48 @@ def _add_chunks(
     embedder: Embedder,
     chunk_ids: Sequence[int],
     progress: bool,
-) -> tuple[int, int]:
-    embedded = cached = 0
+) -> tuple[int, int, int]:
+    """Vectors for new chunks, and for their sentences into the cache: one pass per block."""
+    embedded = cached = sentences = 0
     bar = _progress_bar(len(chunk_ids), progress)
-    for start in range(0, len(chunk_ids), EMBED_BATCH):
-        batch = store.chunks(chunk_ids[start : start + EMBED_BATCH])
+    for start in range(0, len(chunk_ids), EMBED_BLOCK):
+        batch = store.chunks(chunk_ids[start : start + EMBED_BLOCK])
         texts = [embedding_text(c) for c in batch]
-        matrix, n_new = embed_with_cache(store, embedder, texts)
-        vectors.add(np.array([c.chunk_id for c in batch], dtype=np.int64), matrix)
+        keys = sentence_keys(store.passages(c.chunk_id for c in batch).values())
+        matrix, n_new = embed_with_cache(store, embedder, texts + keys)
+        vectors.add(np.array([c.chunk_id for c in batch], dtype=np.int64), matrix[: len(batch)])
         fault_point("embed")
         embedded += n_new
-        cached += len(batch) - n_new
+        cached += len(texts) + len(keys) - n_new
+        sentences += len(keys)
         if bar:
             bar.update(len(batch))
     if bar:
         bar.close()
-    return embedded, cached
+    return embedded, cached, sentences
+
+
+def sentence_keys(passages: Iterable[str]) -> list[str]:
+    """The distinct sentence keys of passages: what answers score against a question."""
+    return list(dict.fromkeys(s.key for text in passages for s in split_sentences(text)))
 
 
 def embed_with_cache(
     store: CorpusStore, embedder: Embedder, texts: Sequence[str]
 ) -> tuple[np.ndarray, int]:
-    """Vectors for texts, from the store's cache where possible, and how many were new."""
+    """Vectors for texts, from the store's cache where possible, and how many were new.
+
+    The texts not in the cache go to the model in one call (which sorts them by length), each
+    distinct text once.
+    """
     if not texts:
         return np.zeros((0, embedder.dim), dtype=np.float32), 0
     hashes = [text_hash(t) for t in texts]
     found = store.cached_vectors(embedder.model, hashes)
-    missing = [i for i, h in enumerate(hashes) if h not in found]
+    missing = {h: t for h, t in zip(hashes, texts, strict=True) if h not in found}
     if missing:
-        fresh = embedder.encode_documents([texts[i] for i in missing])
-        new = {hashes[i]: fresh[j].tobytes() for j, i in enumerate(missing)}
+        fresh = embedder.encode_documents(list(missing.values()))
+        new = {h: fresh[j].tobytes() for j, h in enumerate(missing)}
         with store.transaction():
             store.cache_vectors(embedder.model, new)
         found.update(new)

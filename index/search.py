@@ -189,9 +189,10 @@ class SearchIndex:
         vector = self._query_vectors.get(query)
         if vector is None:
             vector = self.embedder.encode_query(query)
-            if len(self._query_vectors) >= QUERY_CACHE_SIZE:
-                self._query_vectors.pop(next(iter(self._query_vectors)))
-            self._query_vectors[query] = vector
+            with self._lock:  # the web UI answers in several threads at once
+                if len(self._query_vectors) >= QUERY_CACHE_SIZE:
+                    self._query_vectors.pop(next(iter(self._query_vectors)), None)
+                self._query_vectors[query] = vector
         return vector
 
     def search(

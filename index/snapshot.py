@@ -119,7 +119,7 @@ def _load(store: CorpusStore, home: Path) -> Snapshot:
         raise IndexNotFound(f"no index in {home}: run `pccqa ingest` first")
     path = vectors_file(home, generation)
     try:
-        vectors = VectorIndex.load(path)
+        vectors = VectorIndex.load(path, mmap=True)
     except FileNotFoundError:
         if store.latest_generation() != generation:
             raise _Superseded from None

@@ -97,13 +97,18 @@ class VectorIndex:
         return cls(ivf, IVF, grows=False, expected_size=expected_size)
 
     @classmethod
-    def load(cls, path: Path, *, grows: bool = True) -> VectorIndex:
-        """Read an index written by `save`; raises FileNotFoundError or CorruptIndexError."""
+    def load(cls, path: Path, *, grows: bool = True, mmap: bool = False) -> VectorIndex:
+        """Read an index written by `save`; raises FileNotFoundError or CorruptIndexError.
+
+        With `mmap` the vectors stay in the file, paged in as searches touch them: opening
+        costs milliseconds at any size, and the index is for searching only (no add/remove).
+        """
         path = Path(path)
         if not path.is_file():
             raise FileNotFoundError(errno.ENOENT, "no vector index", str(path))
+        flags = faiss.IO_FLAG_MMAP | faiss.IO_FLAG_READ_ONLY if mmap else 0
         try:
-            index = faiss.read_index(str(path))
+            index = faiss.read_index(str(path), flags)
         except RuntimeError as error:
             log.debug("faiss could not read %s: %s", path, error)
             raise CorruptIndexError(

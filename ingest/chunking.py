@@ -6,11 +6,13 @@ import bisect
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-
-from langchain_text_splitters import RecursiveCharacterTextSplitter
+from typing import TYPE_CHECKING
 
 from ingest.normalise import Normalised, normalise
 from ingest.types import Chunk, Document, Heading
+
+if TYPE_CHECKING:
+    from langchain_text_splitters import RecursiveCharacterTextSplitter
 
 CHUNK_TOKENS = 200  # MiniLM reads 256 word-pieces; the estimate below errs high, so this fits
 CHUNK_OVERLAP_TOKENS = 30
@@ -62,6 +64,9 @@ def chunk_document(
     count_tokens: Callable[[str], int] = estimate_word_pieces,
 ) -> list[Chunk]:
     """Chunks that never cross a section boundary, each mapped back to an exact source span."""
+    # Imported here: reading the index (`pccqa ask`) never needs the splitter's langchain import.
+    from langchain_text_splitters import RecursiveCharacterTextSplitter
+
     norm = normalise(document.text)
     sections = find_sections(norm, headings)
     splitter = RecursiveCharacterTextSplitter(

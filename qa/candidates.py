@@ -168,18 +168,3 @@ def _quotes_recommendation(sentence: Sentence, key: str, metadata: DocumentMetad
         r.char_start < sentence.end and sentence.start < r.char_end
         for r in metadata.recommendations
     )
-
-
-def warm_sentence_cache(index: SearchIndex, batch: int = 128) -> int:
-    """Embed every sentence not yet in the embedding cache; returns how many sentences it read.
-
-    `pccqa serve` runs this in the background so answers soon read only cached vectors.
-    """
-    chunk_ids = [c.chunk_id for c in index.all_chunks() if c.chunk_id is not None]
-    read = 0
-    for start in range(0, len(chunk_ids), batch):
-        passages = index.passages(chunk_ids[start : start + batch])
-        keys = sorted({s.key for text in passages.values() for s in split_sentences(text)})
-        index.embed_texts(keys)
-        read += len(keys)
-    return read

@@ -115,26 +115,25 @@ def test_every_answer_names_forces_only_with_quotes(engine: QAEngine, question: 
     assert_citations_verbatim(engine, answer)
 
 
-def test_sentence_cache_warms_once_and_answers_then_need_no_model(
+def test_after_ingest_answers_embed_only_their_question(
     tmp_path, corpus_copy, embedder, monkeypatch
 ) -> None:
+    """Ingest embeds every chunk and every sentence an answer may quote: nothing is left."""
     from index.build import ingest_and_index
     from index.search import SearchIndex
-    from qa.candidates import warm_sentence_cache
 
     home = tmp_path / "home"
-    ingest_and_index([corpus_copy], home)
+    _, sync = ingest_and_index([corpus_copy], home)
+    assert sync.sentences > sync.added
     index = SearchIndex.open(home)
     try:
-        assert warm_sentence_cache(index) > 0
         engine = QAEngine(index)
         engine.answer("warm the query encoder")
 
         def no_model(*args, **kwargs):
-            raise AssertionError("a warmed cache should need no document embedding")
+            raise AssertionError("an ingested corpus should need no document embedding")
 
         monkeypatch.setattr(index.embedder, "encode_documents", no_model)
-        warm_sentence_cache(index)  # a second warming embeds nothing
         answer = engine.answer("which forces use tuServ for demographic capture?")
         assert answer.forces == ("Cambridgeshire",)
     finally:

@@ -96,13 +96,14 @@ def test_missing_results_are_minus_one(kind: str) -> None:
     assert (empty.search(vectors[:1], k=2)[1] == -1).all()
 
 
+@pytest.mark.parametrize("mmap", [False, True], ids=["read", "mmap"])
 @pytest.mark.parametrize("kind", KINDS)
-def test_save_and_load_give_identical_results(kind: str, tmp_path: Path) -> None:
+def test_save_and_load_give_identical_results(kind: str, mmap: bool, tmp_path: Path) -> None:
     index, ids, _ = filled(kind)
     index.remove(ids[:10])
     path = tmp_path / "vectors.faiss"
     index.save(path)
-    again = VectorIndex.load(path)
+    again = VectorIndex.load(path, mmap=mmap)
     assert (again.kind, again.dim, len(again)) == (kind, DIM, len(index))
     assert again.ids().tolist() == index.ids().tolist()
     queries = unit_vectors(30, seed=4)

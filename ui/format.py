@@ -39,7 +39,8 @@ def ingest_report(report: Any, sync: Any) -> str:
         f"{data['removed']} removed, {data['failed']} failed; "
         f"{data['documents']} documents, {data['chunks']} chunks in the corpus.",
         f"Index: {sync.vectors} vectors ({sync.added} added, {sync.removed} removed, "
-        f"{sync.embedded} embedded, {sync.cached} from cache) with {sync.model}.",
+        f"{sync.embedded} texts embedded, {sync.cached} from cache, the added chunks' "
+        f"{sync.sentences} sentences included) with {sync.model}.",
     ]
     for outcome in report.files:
         if outcome.duplicate_of:

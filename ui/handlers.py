@@ -9,7 +9,6 @@ from __future__ import annotations
 import logging
 import shutil
 import tempfile
-import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -26,6 +25,7 @@ from qa.chain import QAEngine
 from qa.types import Answer, Citation
 from ui import exports, render, render_documents
 from ui.format import question_problem
+from ui.locks import EngineLock
 from ui.review import ReviewLog
 
 log = logging.getLogger(__name__)
@@ -54,7 +54,7 @@ class AppState:
     max_upload_mb: float = DEFAULT_MAX_UPLOAD_MB
     login_required: bool = False
     export_dir: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="pccqa-web-")))
-    lock: threading.RLock = field(default_factory=threading.RLock)
+    lock: EngineLock = field(default_factory=EngineLock)
 
     @property
     def max_upload_bytes(self) -> int:
@@ -109,11 +109,11 @@ def ask(
         return render.notice(str(error), "error"), "", None
     if filters.date_from and filters.date_to and filters.date_from > filters.date_to:
         return render.notice("The 'from' date is after the 'to' date.", "error"), "", None
-    with app.lock:
+    with app.lock.shared():
         documents = app.engine.documents
     if problem := filters_exclude_everything(documents, filters):
         return render.notice(problem, "warning"), "", None
-    with app.lock:
+    with app.lock.shared():
         answer = app.engine.answer(question, filters)
         searched = app.engine.index.corpus.sentence()
     link = render.permalink(question, filters.forces)

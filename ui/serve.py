@@ -5,7 +5,6 @@ from __future__ import annotations
 import errno
 import os
 import socket
-import threading
 from pathlib import Path
 
 import click
@@ -62,7 +61,6 @@ def serve(host: str, port: int, auth_file: Path | None, max_upload_mb: float) ->
     check_port(host, port)
     # Set before Gradio is imported: no usage analytics and no version check leave the machine.
     os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
-    from qa.candidates import warm_sentence_cache
     from qa.chain import QAEngine
     from ui.follow import follow_corpus
     from ui.handlers import AppState
@@ -76,9 +74,6 @@ def serve(host: str, port: int, auth_file: Path | None, max_upload_mb: float) ->
             login_required=credentials is not None,
         )
         click.echo(f"Serving {len(state.engine.documents)} documents from {home_dir()}", err=True)
-        threading.Thread(
-            target=warm_sentence_cache, args=(index,), name="warm-sentences", daemon=True
-        ).start()
         follow_corpus(state)
         launch_app(create_app(state), state, host=host, port=port, auth=credentials)
 

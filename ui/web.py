@@ -8,18 +8,27 @@ queue. Gradio is imported only by ui/web*.py.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from typing import Any
 
 import gradio as gr
 
+from index.batching import cores
 from ui import render
 from ui.handlers import AppState, filter_choices
 from ui.web_style import APP_CSS, PAGE_JS, TITLE, VIEWER_JS, make_theme
 
 QUEUE_SIZE = 256  # far above 100 waiting requests, so a crowd is served in turn, never dropped
 DEFAULT_CONCURRENCY = 4
-ENGINE_EVENT = {"concurrency_id": "engine", "concurrency_limit": 1}  # one answer at a time
+# Comparing and ingesting read or change much of the engine: one at a time.
+ENGINE_EVENT = {"concurrency_id": "engine", "concurrency_limit": 1}
+# Answers share the engine (ui/locks.py) and run side by side, one per core: a slow answer no
+# longer holds every other user, and more would only queue for the GIL (`python -m bench load`).
+ANSWER_EVENT = {
+    "concurrency_id": "answer",
+    "concurrency_limit": int(os.environ.get("PCCQA_ANSWER_CONCURRENCY", "0")) or cores(),
+}
 CACHE_SWEEP = (3600, 86400)  # hourly, drop Gradio's copies of downloads older than a day
 
 

@@ -28,7 +28,7 @@ from ui.handlers import (
 from ui.handlers_review import rate, remember
 from ui.review import ANSWER_VERDICTS
 from ui.web import (
-    ENGINE_EVENT,
+    ANSWER_EVENT,
     clicked,
     document_viewer,
     download,
@@ -179,12 +179,12 @@ def build_ask_tab(app: AppState, demo: gr.Blocks) -> AskTab:
     inputs = [question, force_filter, inspection_filter, date_from, date_to, recent_state]
     asked = gr.on(
         [ask_button.click, question.submit], on_ask, inputs, outputs, api_name="ask",
-        **ENGINE_EVENT,
+        **ANSWER_EVENT,
     )  # fmt: skip
     asked.then(on_evidence, answer_state, [evidence_csv, evidence_xlsx], api_name="evidence")
     opened = demo.load(
         on_open_link, recent_state, [question, force_filter, *outputs],
-        api_visibility="private", **ENGINE_EVENT,
+        api_visibility="private", **ANSWER_EVENT,
     )  # fmt: skip
     opened.then(on_evidence, answer_state, [evidence_csv, evidence_xlsx], api_visibility="private")
     for clickable in (sources_html, similar_html):
