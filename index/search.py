@@ -242,30 +242,31 @@ class SearchIndex:
     ) -> dict[str, list[Hit]]:
         """The k best chunks of each force, as a force-filtered `search` would rank them.
 
-        While the index is exact, one dense pass and one keyword pass over the whole corpus are
-        split by force (a which-forces question reads every force); above that, each force is
-        searched on its own so IVF's probes are spent inside the force.
+        One keyword pass over the corpus is split by force (bm25 does not depend on the filter).
+        While the index is exact, so is one dense pass; above that, each force's dense search
+        runs on its own ids, so IVF's probes are spent inside the force.
         """
         filters = filters or SearchFilters()
-        if len(self.vectors) > EACH_FORCE_IN_ONE_PASS:
-            return {
-                force: hits
-                for force in forces
-                if (
-                    hits := self.search(
-                        query, k, _with_forces(filters, force), "hybrid", query_vector=query_vector
-                    )
-                )
-            }
+        owner = self._chunk_forces()
+        wanted = set(forces)
         allowed = self.store.filtered_chunk_ids(
             (), filters.inspection, filters.date_from, filters.date_to, filters.section
         )
-        owner = self._chunk_forces()
-        wanted = set(forces)
         keep = {cid for cid in allowed if owner.get(cid) in wanted}
-        every = max(len(self.vectors), 1)
-        dense = [d for d in self._dense(query, None, query_vector, every) if d[0] in keep]
         keyword = [h for h in self._keyword(query, None, KEYWORD_POOL) if h[0] in keep]
+        if len(self.vectors) <= EACH_FORCE_IN_ONE_PASS:
+            every = max(len(self.vectors), 1)
+            dense = [d for d in self._dense(query, None, query_vector, every) if d[0] in keep]
+        else:
+            ids_of: dict[str, list[int]] = {}
+            for cid in keep:
+                ids_of.setdefault(owner[cid], []).append(cid)
+            dense = [
+                hit
+                for force in forces
+                if force in ids_of
+                for hit in self._dense(query, ids_of[force], query_vector)
+            ]
         by_force: dict[str, tuple[list, list]] = {f: ([], []) for f in forces}
         for ranking, side in ((dense, 0), (keyword, 1)):
             for cid, score in ranking:
@@ -335,12 +336,6 @@ class SearchIndex:
         if self._chunks is None:
             self._chunks = self.store.chunk_count()
         return self._chunks
-
-
-def _with_forces(filters: SearchFilters, force: str) -> SearchFilters:
-    return SearchFilters(
-        (force,), filters.inspection, filters.date_from, filters.date_to, filters.section
-    )
 
 
 def reciprocal_rank_fusion(*rankings: list[tuple[int, float]]) -> list[tuple[int, float]]:

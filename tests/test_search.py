@@ -58,7 +58,13 @@ def test_diverse_search_shows_each_force_first(search_index: SearchIndex) -> Non
     assert len({h.chunk.force for h in hits}) == 5
 
 
-def test_each_force_search_matches_a_force_filtered_search(search_index: SearchIndex) -> None:
+@pytest.mark.parametrize("one_pass_up_to", [50_000, 0], ids=["exact pass", "per-force dense"])
+def test_each_force_search_matches_a_force_filtered_search(
+    search_index: SearchIndex, monkeypatch: pytest.MonkeyPatch, one_pass_up_to: int
+) -> None:
+    import index.search as search_module
+
+    monkeypatch.setattr(search_module, "EACH_FORCE_IN_ONE_PASS", one_pass_up_to)
     query = "training officers in the use of outcome 22"
     by_force = search_index.search_each_force(query, search_index.forces, 3)
     assert set(by_force) == set(search_index.forces)
