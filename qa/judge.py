@@ -37,8 +37,6 @@ FEATURES = (
     "bm25_share",
     "dense_gap",
     "coverage_gap",
-    "dense_z",
-    "bm25_z",
     "dense_rank",
     "bm25_rank",
     "negation_mismatch",
@@ -108,7 +106,11 @@ class ForceVerdict:
 def feature_rows(
     candidates: Mapping[str, ForceCandidates], absent_share: float
 ) -> dict[str, np.ndarray]:
-    """Each force's feature row: its best evidence, and where that stands among all forces."""
+    """Each force's feature row: its best evidence, and where that stands among all forces.
+
+    A force stands only against forces that do better (gap to the best, share of the best,
+    rank), so a response that says nothing close, added to the corpus, changes no other row.
+    """
     pooled = {force: _pooled(c) for force, c in candidates.items()}
     if not pooled:
         return {}
@@ -121,8 +123,6 @@ def feature_rows(
         row["bm25_share"] = bm25[i] / bm25.max() if bm25.max() > 0 else 0.0
         row["dense_gap"] = dense[i] - dense.max()
         row["coverage_gap"] = coverage[i] - coverage.max()
-        row["dense_z"] = _z(dense, i)
-        row["bm25_z"] = _z(bm25, i)
         row["dense_rank"] = 1.0 / (1 + np.sum(dense > dense[i]))
         row["bm25_rank"] = 1.0 / (1 + np.sum(bm25 > bm25[i]))
         row["absent_share"] = absent_share
@@ -206,8 +206,3 @@ def _unit_strength(unit: Unit) -> float:
 def _best_units(c: ForceCandidates, count: int = 3) -> tuple[Unit, ...]:
     own = [u for u in c.units if not u.quotes_recommendation]
     return tuple(sorted(own, key=_unit_strength, reverse=True)[:count])
-
-
-def _z(values: np.ndarray, i: int) -> float:
-    spread = float(values.std())
-    return float((values[i] - values.mean()) / spread) if spread > 1e-9 else 0.0
