@@ -230,6 +230,7 @@ class QAEngine:
             negative=plan.question.negative,
             singular=plan.question.singular,
             named=names_its_forces(plan.question),
+            comparing=plan.question.kind == "compare",
         )
 
     def _write(self, gathered: Gathered | Answer) -> Answer:

@@ -43,12 +43,14 @@ class Rows:
     questions: np.ndarray  # one per question, all its forms together: folds never split these
     singular: np.ndarray
     named: np.ndarray  # the question names the forces it compares: no relative cut-off
+    comparing: np.ndarray  # a comparison: "addresses it" has cut-offs of its own
     expected: dict[int, int]  # group -> number of expected forces
 
 
 def training_rows(named_sets: Sequence[tuple[QAEngine, Sequence[EvalQuestion]]]) -> Rows:
     """One row per (question, force in scope), over every engine's corpus and question set."""
-    features, labels, groups, origins, singular, named, expected = [], [], [], [], [], [], {}
+    features, labels, groups, origins, singular, named, comparing = [], [], [], [], [], [], []
+    expected: dict[int, int] = {}
     group = 0
     for set_number, (engine, questions) in enumerate(named_sets):
         for question in questions:
@@ -73,6 +75,7 @@ def training_rows(named_sets: Sequence[tuple[QAEngine, Sequence[EvalQuestion]]])
                     origins.append(f"{set_number}:{question.id}")
                     singular.append(read.singular)
                     named.append(names_its_forces(read))
+                    comparing.append(read.kind == "compare")
                 expected[group] = len(wanted)
                 group += 1
     _, question_ids = np.unique(np.asarray(origins), return_inverse=True)
@@ -83,6 +86,7 @@ def training_rows(named_sets: Sequence[tuple[QAEngine, Sequence[EvalQuestion]]])
         question_ids,
         np.asarray(singular),
         np.asarray(named),
+        np.asarray(comparing),
         expected,
     )
 
@@ -108,8 +112,14 @@ def fit_policy(rows: Rows, path: Path = POLICY_FILE) -> tuple[AnswerPolicy, dict
         model = LogisticRegression(C=REGULARISATION, max_iter=2000)
         model.fit(standard[train], rows.labels[train])
         out_of_fold[test] = model.predict_proba(standard[test])[:, 1]
-    states_min, relative, cv_score = _best_cutoffs(rows, out_of_fold)
-    related_min = _related_cutoff(rows, out_of_fold, states_min, relative)
+    listing = _by_group(rows, comparing=False)
+    comparisons = _by_group(rows, comparing=True)
+    states_min, relative, listing_score = _best_cutoffs(rows, out_of_fold, listing)
+    compare_min, compare_relative, compare_score = _best_cutoffs(rows, out_of_fold, comparisons)
+    related_min = _related_cutoff(rows, out_of_fold, states_min, relative, listing)
+    cv_score = (listing_score * len(listing) + compare_score * len(comparisons)) / max(
+        len(listing) + len(comparisons), 1
+    )
     model = LogisticRegression(C=REGULARISATION, max_iter=2000).fit(standard, rows.labels)
     policy = AnswerPolicy(
         features=FEATURES,
@@ -120,6 +130,8 @@ def fit_policy(rows: Rows, path: Path = POLICY_FILE) -> tuple[AnswerPolicy, dict
         states_min=states_min,
         relative=relative,
         related_min=related_min,
+        compare_min=compare_min,
+        compare_relative=compare_relative,
         fitted_on={
             "rows": len(rows.labels),
             "questions": len(rows.expected),
@@ -146,10 +158,11 @@ def decide(
     return stated
 
 
-def _best_cutoffs(rows: Rows, probabilities: np.ndarray) -> tuple[float, float, float]:
+def _best_cutoffs(
+    rows: Rows, probabilities: np.ndarray, by_group: dict[int, np.ndarray]
+) -> tuple[float, float, float]:
     """The cut-offs maximising mean per-question F1 (answerable) and abstention (unanswerable)."""
-    best = (0.5, 0.5, -1.0)
-    by_group = _by_group(rows)
+    best = (0.5, 0.5, -1.0 if by_group else 0.0)
     for states_min in STATES_GRID:
         for relative in RELATIVE_GRID:
             scores = []
@@ -169,7 +182,11 @@ def _best_cutoffs(rows: Rows, probabilities: np.ndarray) -> tuple[float, float, 
 
 
 def _related_cutoff(
-    rows: Rows, probabilities: np.ndarray, states_min: float, relative: float
+    rows: Rows,
+    probabilities: np.ndarray,
+    states_min: float,
+    relative: float,
+    by_group: dict[int, np.ndarray],
 ) -> float:
     """The lowest cut-off at which 'related, check' is worth a reader's time.
 
@@ -178,7 +195,7 @@ def _related_cutoff(
     on average.
     """
     shown, labels = [], []
-    for index in _by_group(rows).values():
+    for index in by_group.values():
         stated = decide(
             probabilities[index],
             rows.singular[index][0],
@@ -208,5 +225,7 @@ def _question_score(labels: np.ndarray, stated: np.ndarray, expected: int) -> fl
     return 2 * right / (expected + named)
 
 
-def _by_group(rows: Rows) -> dict[int, np.ndarray]:
-    return {int(g): np.flatnonzero(rows.groups == g) for g in np.unique(rows.groups)}
+def _by_group(rows: Rows, comparing: bool) -> dict[int, np.ndarray]:
+    """Each question form's rows, for comparisons or for every other kind."""
+    groups = np.unique(rows.groups[rows.comparing == comparing])
+    return {int(g): np.flatnonzero(rows.groups == g) for g in groups}

@@ -54,7 +54,8 @@ class AnswerPolicy:
     """Every constant of the per-force decision, fitted on the dev set (never hand-set).
 
     `states_min` and `related_min` are probabilities; `relative` keeps only forces within that
-    share of the question's best force, the form that held across corpus sizes.
+    share of the question's best force, the form that held across corpus sizes. Comparisons
+    ask which forces address a topic, not which state a fact, and have cut-offs of their own.
     """
 
     features: tuple[str, ...]
@@ -65,6 +66,8 @@ class AnswerPolicy:
     states_min: float
     relative: float
     related_min: float
+    compare_min: float  # comparisons: the forces that address a topic, a wider net
+    compare_relative: float
     fitted_on: dict[str, Any] = field(default_factory=dict)
 
     def probability(self, rows: np.ndarray) -> np.ndarray:
@@ -139,6 +142,7 @@ def judge_forces(
     negative: bool = False,
     singular: bool = False,
     named: bool = False,
+    comparing: bool = False,
 ) -> list[ForceVerdict]:
     """Verdicts for every force in scope, most probable first.
 
@@ -159,13 +163,16 @@ def judge_forces(
         )
     }
     best = max((probabilities.get(f, 0.0) for f in in_scope), default=0.0)
+    floor = policy.compare_min if comparing else policy.states_min
+    relative = policy.compare_relative if comparing else policy.relative
     verdicts = []
     for force in in_scope:
         p = probabilities.get(force, 0.0)
-        stated = p >= policy.states_min and (named or p >= policy.relative * best)
+        stated = p >= floor and (named or p >= relative * best)
         if singular and stated and p < best:
             stated = False
-        verdict = STATES if stated else RELATED if p >= policy.related_min else NOTHING
+        related = p >= min(policy.related_min, floor)
+        verdict = STATES if stated else RELATED if related else NOTHING
         units = _best_units(candidates[force]) if force in candidates else ()
         reasons = (
             dict(zip(FEATURES, rows[force].round(3).tolist(), strict=True)) if force in rows else {}

@@ -34,6 +34,7 @@ def _rows(questions: int = 40, forces: int = 6, seed: int = 7) -> Rows:
         np.asarray(groups),
         np.zeros(count, dtype=bool),
         np.zeros(count, dtype=bool),
+        np.asarray(groups) % 5 == 0,  # every fifth question a comparison
         expected,
     )
 
@@ -46,6 +47,7 @@ def test_fitting_writes_a_policy_of_plain_numbers(tmp_path: Path) -> None:
     assert load_policy.__wrapped__(path) == policy
     assert info["cv_objective"] > 0.9, "a separable signal is found out of fold"
     assert 0 < policy.states_min < 1 and policy.related_min <= policy.states_min
+    assert 0 < policy.compare_min < 1, "comparisons get cut-offs of their own"
 
 
 def test_the_packaged_policy_loads_and_a_missing_one_says_how_to_fit(tmp_path: Path) -> None:

@@ -123,9 +123,11 @@ def hits_table(hits: Sequence[Hit]) -> str:
 def answer_text(answer: Any) -> str:
     """The answer, its numbered sources, and any warnings, for a terminal."""
     lines = [answer.text.replace("**", "")]
-    if answer.citations:
+    if answer.searched_for:
+        lines.insert(0, f"Searched for: {answer.searched_for}\n")
+    if answer.citations or answer.related:
         lines.append("\nSources:")
-        for citation in answer.citations:
+        for citation in (*answer.citations, *answer.related):
             lines.append(
                 f"  [{citation.number}] {citation.label} ({citation.file_name}, "
                 f"chars {citation.char_start}-{citation.char_end})"
