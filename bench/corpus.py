@@ -135,9 +135,9 @@ def run(rounds: int = ROUNDS, documents: int = DOCUMENTS) -> IngestBench:
     from index.embedder import Embedder
     from index.search import SearchIndex
     from qa.chain import QAEngine
-    from qa.evaluate import load_questions
+    from qa.evaluate import DATA, load_questions
 
-    questions = [q.question for q in load_questions()]
+    questions = [q.question for q in load_questions(DATA / "seeds_dev.jsonl")]
     Embedder().load(bulk=True)
     with tempfile.TemporaryDirectory() as scratch:
         folder = Path(scratch) / "corpus"
