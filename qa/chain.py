@@ -23,7 +23,7 @@ from index.search import TOP_K, SearchFilters, SearchIndex
 from index.types import Hit
 from ingest.types import Chunk, Document
 from qa.answer_types import states_type
-from qa.candidates import Unit, gather
+from qa.candidates import ForceCandidates, Unit, gather
 from qa.composer import Gathered, compose
 from qa.facts import FIELD_TYPES, answer_fact
 from qa.judge import (
@@ -161,9 +161,12 @@ class QAEngine:
     # Chain steps -----------------------------------------------------------------------------
 
     def _plan(self, request: dict[str, Any]) -> _Plan:
-        text = request["question"]
+        return self.plan(request["question"], request["filters"])
+
+    def plan(self, text: str, filters: SearchFilters | None = None) -> _Plan:
+        """A question read (its typos mended) and scoped within the filters."""
         searched, _ = correct(text, self.vocabulary)
-        return self.plan_for(read_question(text, searched), request["filters"])
+        return self.plan_for(read_question(text, searched), filters or SearchFilters())
 
     def plan_for(self, question: Question, filters: SearchFilters) -> _Plan:
         """Who the question is about, within the filters the user set."""
@@ -202,8 +205,8 @@ class QAEngine:
         )
         if not plan.in_scope:
             return Gathered(verdicts=(), **{**common, "documents_searched": 0})
-        weights, absent = self.term_weights(question.terms)
-        verdicts = self._verdicts(plan, weights, absent)
+        candidates, weights, absent = self.evidence(plan)
+        verdicts = self._verdicts(plan, candidates, absent_share(weights, absent))
         verdicts, unstated = _check_answer_type(question, verdicts)
         stated = any(v.verdict == STATES for v in verdicts)
         nearest = () if stated else _nearest(verdicts)
@@ -215,17 +218,24 @@ class QAEngine:
             **common,
         )
 
-    def _verdicts(
-        self, plan: _Plan, weights: TermWeights, absent: Sequence[str]
-    ) -> list[ForceVerdict]:
+    def evidence(
+        self, plan: _Plan
+    ) -> tuple[dict[str, ForceCandidates], TermWeights, tuple[str, ...]]:
+        """Every readable force's candidate evidence, the question's term weights, absent stems."""
+        weights, absent = self.term_weights(plan.question.terms)
         metadata = {d.doc_id: d.metadata for d in self.documents}
         candidates = gather(
             self.index, plan.question, plan.readable, weights, metadata, plan.filters
         )
+        return candidates, weights, absent
+
+    def _verdicts(
+        self, plan: _Plan, candidates: dict[str, ForceCandidates], absent: float
+    ) -> list[ForceVerdict]:
         return judge_forces(
             candidates,
             plan.in_scope,
-            absent_share(weights, absent),
+            absent,
             self.policy,
             negative=plan.question.negative,
             singular=plan.question.singular,

@@ -15,12 +15,9 @@ from pathlib import Path
 
 import numpy as np
 
-from index.search import SearchFilters
-from qa.candidates import gather
 from qa.chain import QAEngine, absent_share
 from qa.evaluate import EvalQuestion
 from qa.judge import FEATURES, POLICY_FILE, AnswerPolicy, feature_rows, names_its_forces
-from qa.question import read_question
 from qa.variants import variant
 
 FOLDS = 5
@@ -57,14 +54,11 @@ def training_rows(named_sets: Sequence[tuple[QAEngine, Sequence[EvalQuestion]]])
             if question.kind not in JUDGED_KINDS:
                 continue
             for form in TRAINING_FORMS:
-                text = variant(question, form)
-                read = read_question(text, engine_correct(engine, text))
-                plan = engine.plan_for(read, SearchFilters())
+                plan = engine.plan(variant(question, form))
                 if not plan.in_scope:
                     continue
-                weights, absent = engine.term_weights(read.terms)
-                metadata = {d.doc_id: d.metadata for d in engine.documents}
-                candidates = gather(engine.index, read, plan.readable, weights, metadata)
+                read = plan.question
+                candidates, weights, absent = engine.evidence(plan)
                 rows = feature_rows(candidates, absent_share(weights, absent))
                 wanted = {f.casefold() for f in question.expected_forces}
                 for force in plan.in_scope:
@@ -89,12 +83,6 @@ def training_rows(named_sets: Sequence[tuple[QAEngine, Sequence[EvalQuestion]]])
         np.asarray(comparing),
         expected,
     )
-
-
-def engine_correct(engine: QAEngine, text: str) -> str:
-    from qa.spelling import correct
-
-    return correct(text, engine.vocabulary)[0]
 
 
 def fit_policy(rows: Rows, path: Path = POLICY_FILE) -> tuple[AnswerPolicy, dict[str, float]]:
